@@ -1,0 +1,41 @@
+# The project's front door; CI runs `make test` exactly as written here.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The CPU build of torch (an unpinned torch pulls a multi-GB CUDA build). On a GPU machine:
+#   make install TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install demo test test-fast lint style bench benchmark-quality clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check $(TORCH)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[train,serve,dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Train on data/, export, tag the articles in examples/ and show what was found.
+demo: install
+	$(BIN)/eventtagger train --config configs/demo.yaml
+	$(BIN)/eventtagger export runs/demo -o models/demo
+	$(BIN)/eventtagger extract --model models/demo examples/ -o runs/demo/examples.jsonl --overwrite
+	$(BIN)/eventtagger show runs/demo/examples.jsonl
+
+test: install
+	$(BIN)/python -m pytest
+
+# Everything but the tests that train a model.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check inference training tests bench
+
+style: install
+	$(BIN)/ruff check --fix inference training tests bench
+
+clean:
+	rm -rf runs models .pytest_cache

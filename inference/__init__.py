@@ -1,0 +1,8 @@
+"""eventtagger's runtime: onnxruntime + tokenizers + numpy, never torch.
+
+>>> from eventtagger.inference import EventTagger, Document
+"""
+from .schema import Argument, Document, Entity, Event, Trigger
+from .tagger import EventTagger
+
+__all__ = ["Argument", "Document", "Entity", "Event", "EventTagger", "Trigger"]

@@ -1,0 +1,76 @@
+"""The `eventtagger` command (SPEC §4). Runtime subcommands live here; `train` and `export` come from the
+training package through the `eventtagger.commands` entry point group, so this module never imports it.
+
+Errors go to stderr as one sentence naming file, line and field; exit 2 for bad input, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from .errors import InputError
+from .model_folder import ModelFolderError
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _commands() -> list[Command]:
+    from . import commands
+
+    found = list(commands.RUNTIME_COMMANDS)
+    for ep in entry_points(group="eventtagger.commands"):
+        try:
+            found.append(ep.load())
+        except ImportError:  # the [train] extra is not installed
+            continue
+    return sorted(found, key=lambda c: c.name)
+
+
+def build_parser(commands: list[Command]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventtagger", description="Tag entities and events with their roles "
+                                     "in news articles; train on your own annotations.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(p)
+        p.set_defaults(_run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser(_commands())
+    args = parser.parse_args(argv)
+    try:
+        return args._run(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"eventtagger {args.command}: {problem}", file=sys.stderr)
+        return 2
+    except ModelFolderError as exc:
+        print(f"eventtagger {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"eventtagger {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a bare traceback, unless asked for
+        if os.environ.get("EVENTTAGGER_DEBUG"):
+            raise
+        print(f"eventtagger {args.command}: {type(exc).__name__}: {exc} (EVENTTAGGER_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

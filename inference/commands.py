@@ -1,0 +1,227 @@
+"""The runtime's subcommands: convert, validate, stats, evaluate, extract (serve joins in its own module)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cli import Command
+from .errors import InputError, Problem
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="model folder written by `eventtagger export`")
+    p.add_argument("--variant", default="int8", choices=["int8", "fp32"], help="which network of the folder")
+    p.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: the usable cores)")
+    p.add_argument("--batch-size", type=int, default=32, help="windows per network call")
+
+
+def _load_tagger(args: argparse.Namespace):
+    from .tagger import EventTagger
+
+    return EventTagger.load(args.model, variant=args.variant, threads=args.threads, batch_size=args.batch_size)
+
+
+def _progress(iterable, desc: str, total: int | None = None):
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, unit="doc", file=sys.stderr, mininterval=1.0, disable=None)
+
+
+# --- extract ---------------------------------------------------------------------------------------------
+
+def _extract_arguments(p: argparse.ArgumentParser) -> None:
+    _add_model_options(p)
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help=".txt files (id = file name), .jsonl files of SPEC §1 (id and text), folders of those, "
+                        "or - for JSON Lines on stdin")
+    p.add_argument("-o", "--output", required=True, help="output JSON Lines (SPEC §1 predictions)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted job: keep what OUTPUT holds, "
+                   "tag only the rest")
+    p.add_argument("--overwrite", action="store_true", help="start OUTPUT afresh if it exists")
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from .batch import DurableWriter, completed_ids, errors_path, iter_inputs, rejected_line, rejected_places
+    from .jsonl import dumps
+
+    output = Path(args.output)
+    errors = errors_path(output)
+    if output.exists() and not (args.resume or args.overwrite):
+        raise InputError(Problem(str(output), "", "exists already; pass --resume to continue that job or "
+                                 "--overwrite to start again"))
+    if args.overwrite and not args.resume:
+        output.unlink(missing_ok=True)
+        errors.unlink(missing_ok=True)
+    done = completed_ids(output) if args.resume else set()
+    rejected_before = rejected_places(errors) if args.resume else set()
+    tagger = _load_tagger(args)
+    counts = {"skipped": 0, "rejected": 0}
+    error_writer: list[DurableWriter] = []
+
+    def documents():
+        for source in iter_inputs(args.inputs):
+            if source.rejected is not None:
+                if source.where not in rejected_before:
+                    if not error_writer:
+                        error_writer.append(DurableWriter(errors, sync_every=1))
+                    error_writer[0].write(rejected_line(source.rejected))
+                    counts["rejected"] += 1
+                continue
+            if source.document.id in done:
+                counts["skipped"] += 1
+                continue
+            yield source.document
+
+    writer = DurableWriter(output)
+    tagged = 0
+    try:
+        for doc in _progress(tagger.tag(documents()), "extract"):
+            writer.write(dumps(doc))
+            tagged += 1
+    finally:
+        writer.close()
+        for w in error_writer:
+            w.close()
+    message = f"tagged {tagged} documents into {output}"
+    if counts["skipped"]:
+        message += f"; {counts['skipped']} were done already"
+    if counts["rejected"]:
+        message += f"; {counts['rejected']} could not be read (reasons in {errors})"
+    print(message, file=sys.stderr)
+    return 0
+
+
+# --- evaluate --------------------------------------------------------------------------------------------
+
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    _add_model_options(p)
+    p.add_argument("--data", required=True, help="gold SPEC §1 JSON Lines")
+    p.add_argument("--predictions-out", help="also write the predictions here")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .jsonl import read_documents, write_documents
+    from .metrics import score
+    from .schema import Document
+
+    tagger = _load_tagger(args)
+    gold = read_documents(args.data, tagger.spec.ontology)
+    predictions = list(_progress(tagger.tag(Document(d.id, d.text) for d in gold), "evaluate", len(gold)))
+    if args.predictions_out:
+        write_documents(args.predictions_out, predictions)
+    print(json.dumps(score(gold, predictions), indent=2))
+    return 0
+
+
+# --- validate --------------------------------------------------------------------------------------------
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines")
+    p.add_argument("--ontology", help="ontology YAML: also check labels, types and roles against it")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .ontology import Ontology
+    from .validation import check_file
+
+    ontology = Ontology.load(args.ontology) if args.ontology else None
+    problems = []
+    for path in args.files:
+        docs, found = check_file(path, ontology)
+        problems.extend(found)
+        status = "ok" if not found else f"{len(found)} problems"
+        print(f"{path}: {len(docs)} valid documents, {status}", file=sys.stderr)
+    if problems:
+        raise InputError(problems)
+    if ontology is None:
+        print("(labels not checked: pass --ontology to check them)", file=sys.stderr)
+    return 0
+
+
+# --- stats -----------------------------------------------------------------------------------------------
+
+def _stats_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from .jsonl import read_documents
+    from .stats import datasheet, render_datasheet
+
+    documents = [d for path in args.files for d in read_documents(path)]
+    sheet = datasheet(documents)
+    print(json.dumps(sheet, indent=2) if args.json else render_datasheet(sheet))
+    return 0
+
+
+# --- show ----------------------------------------------------------------------------------------------
+
+def _show_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines, e.g. the output of extract")
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .display import render
+    from .jsonl import read_documents
+
+    print(render(d for path in args.files for d in read_documents(path)))
+    return 0
+
+
+# --- convert ---------------------------------------------------------------------------------------------
+
+def _convert_arguments(p: argparse.ArgumentParser) -> None:
+    from .formats import readers, writers
+
+    direction = p.add_mutually_exclusive_group(required=True)
+    direction.add_argument("--from", dest="source_format", choices=sorted(readers()),
+                           help="import SRC in this format into SPEC §1 JSON Lines")
+    direction.add_argument("--to", dest="target_format", choices=sorted(writers()) or None,
+                           help="export SPEC §1 JSON Lines SRC to this format")
+    p.add_argument("sources", nargs="+", metavar="SRC")
+    p.add_argument("-o", "--output", required=True, help="OUT.jsonl (--from) or the output path (--to)")
+    p.add_argument("--ontology", help="check the converted documents against this ontology")
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .formats import readers, writers
+    from .jsonl import read_documents, write_documents
+    from .ontology import Ontology
+    from .validation import check_record
+
+    if args.target_format:
+        documents = [d for path in args.sources for d in read_documents(path)]
+        writers()[args.target_format](documents, args.output)
+        print(f"wrote {len(documents)} documents as {args.target_format} to {args.output}", file=sys.stderr)
+        return 0
+    conversion = readers()[args.source_format](args.sources)
+    if args.ontology:
+        ontology = Ontology.load(args.ontology)
+        problems = [p for d in conversion.documents
+                    for p in check_record(d.to_dict(), f"converted document {d.id}", ontology)]
+        if problems:
+            raise InputError(problems)
+    n = write_documents(args.output, conversion.documents)
+    for note in conversion.notes[:10]:
+        print(f"note: {note}", file=sys.stderr)
+    if len(conversion.notes) > 10:
+        print(f"note: ... and {len(conversion.notes) - 10} more", file=sys.stderr)
+    print(f"converted {n} documents to {args.output}", file=sys.stderr)
+    return 0
+
+
+RUNTIME_COMMANDS = (
+    Command("convert", "import other annotation formats into SPEC §1 JSON Lines, or export to them",
+            _convert_arguments, _convert),
+    Command("validate", "check JSON Lines files against the document format and an ontology; report every problem",
+            _validate_arguments, _validate),
+    Command("stats", "print the datasheet of annotated files: counts per label, type and role",
+            _stats_arguments, _stats),
+    Command("show", "print tagged documents as a readable table of events, roles and entities",
+            _show_arguments, _show),
+    Command("evaluate", "tag gold documents and print SPEC §5 metrics as JSON", _evaluate_arguments, _evaluate),
+    Command("extract", "tag .txt and .jsonl files with a model folder", _extract_arguments, _extract),
+)

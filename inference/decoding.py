@@ -1,0 +1,72 @@
+"""Network outputs of a document's windows -> SPEC §1 entities and events with character offsets.
+
+This is the only decoder: training's evaluation, `evaluate`, `extract` and the service all call it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import bio
+from .schema import Argument, Document, Entity, Event, Trigger
+from .spec import TaggerSpec
+from .windows import TextEncoding, Window
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Log-probabilities for the tokens of one window, indexed by token - window.start.
+    roles maps a candidate trigger token (same indexing) to its role tag log-probs [tokens, role tags]."""
+    window: Window
+    entity: np.ndarray
+    trigger: np.ndarray
+    roles: dict[int, np.ndarray]
+
+
+def decode_document(document: Document, encoding: TextEncoding, scores: list[WindowScores],
+                    spec: TaggerSpec) -> tuple[tuple[Entity, ...], tuple[Event, ...]]:
+    """Entities and events of one document from the scores of its windows (in window order)."""
+    n_words = len(encoding.words)
+    if n_words == 0:
+        return (), ()
+    first_tokens = encoding.first_token
+    own_starts = np.array([s.window.own_start for s in scores])
+    home = np.searchsorted(own_starts, first_tokens, side="right") - 1  # window owning each word
+    entity_lp = np.stack([scores[k].entity[t - scores[k].window.start] for k, t in zip(home, first_tokens)])
+    trigger_lp = np.stack([scores[k].trigger[t - scores[k].window.start] for k, t in zip(home, first_tokens)])
+
+    text, words = document.text, encoding.words
+    entities = tuple(
+        Entity(f"T{i + 1}", int(words[s.first, 0]), int(words[s.last, 1]), s.label,
+               text[words[s.first, 0]:words[s.last, 1]], round(s.score, 4))
+        for i, s in enumerate(bio.decode(entity_lp, spec.entity_tags)))
+    entity_at = {(e.start, e.end): e.id for e in entities}
+
+    events = []
+    for span in bio.decode(trigger_lp, spec.trigger_tags):
+        k = int(home[span.first])
+        window = scores[k].window
+        trigger = Trigger(int(words[span.first, 0]), int(words[span.last, 1]),
+                          text[words[span.first, 0]:words[span.last, 1]])
+        row = scores[k].roles.get(int(first_tokens[span.first]) - window.start)
+        arguments: tuple[Argument, ...] = ()
+        if row is not None:
+            arguments = _decode_arguments(row, window, encoding, text, span.label, spec, entity_at)
+        events.append(Event(f"E{len(events) + 1}", span.label, trigger, arguments, round(span.score, 4)))
+    return entities, tuple(events)
+
+
+def _decode_arguments(row: np.ndarray, window: Window, encoding: TextEncoding, text: str, event_type: str,
+                      spec: TaggerSpec, entity_at: dict[tuple[int, int], str]) -> tuple[Argument, ...]:
+    # the words whose first token lies in this window: arguments come from the trigger's window only
+    lo, hi = np.searchsorted(encoding.first_token, [window.start, window.end])
+    if hi <= lo:
+        return ()
+    role_lp = row[encoding.first_token[lo:hi] - window.start]
+    allowed = spec.role_tags.label_mask(spec.ontology.roles_of(event_type))
+    out = []
+    for s in bio.decode(role_lp, spec.role_tags, allowed):
+        start, end = int(encoding.words[lo + s.first, 0]), int(encoding.words[lo + s.last, 1])
+        out.append(Argument(s.label, start, end, text[start:end], entity_at.get((start, end)), round(s.score, 4)))
+    return tuple(out)

@@ -1,0 +1,65 @@
+"""What the network computes for a batch of windows, and the ONNX backend that computes it.
+
+The same `NetworkOutput` comes from the exported ONNX graph (here) and from the PyTorch model during
+training (`eventtagger.training.torch_network`), so one decoder serves both.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+INPUT_NAMES = ("input_ids", "attention_mask")
+OUTPUT_NAMES = ("entity_logits", "trigger_logits", "role_rows", "role_logits")
+
+
+@dataclass(frozen=True)
+class NetworkOutput:
+    """entity_logits [B, T, E] and trigger_logits [B, T, G] per token; role_logits [N, T, R] for the N
+    trigger candidates role_rows [N, 2] = (window in batch, token position): the role tags of every token
+    given that candidate is the trigger."""
+    entity_logits: np.ndarray
+    trigger_logits: np.ndarray
+    role_rows: np.ndarray
+    role_logits: np.ndarray
+
+
+class Network(Protocol):
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> NetworkOutput: ...
+
+
+def default_threads() -> int:
+    """The cores this process may use (containers often allow fewer than os.cpu_count())."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OnnxNetwork:
+    """An onnxruntime session over a model file. Sessions are thread-safe: `run` may be called from
+    several threads at once."""
+
+    def __init__(self, path: str | Path, threads: int | None = None, providers: list[str] | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), sess_options=options,
+                                            providers=providers or ["CPUExecutionProvider"])
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> NetworkOutput:
+        outputs = self.session.run(list(OUTPUT_NAMES), {"input_ids": input_ids, "attention_mask": attention_mask})
+        return NetworkOutput(*outputs)
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float32, copy=False)
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))

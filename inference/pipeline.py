@@ -1,0 +1,61 @@
+"""Documents in, tagged documents out: tokenize, cut into windows, batch by length, run, decode.
+
+Backend-agnostic: `network` is the ONNX session at run time and the PyTorch model during training.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from .decoding import WindowScores, decode_document
+from .network import Network, log_softmax
+from .schema import Document
+from .spec import TaggerSpec
+from .windows import encode_text, pad_batch, plan_windows, window_ids
+
+
+def prepare_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
+    """The shipped tokenizer.json may bake in padding/truncation; windows do both, so switch them off."""
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
+                  batch_size: int = 32, chunk_size: int = 256, meta: dict | None = None) -> Iterator[Document]:
+    """Tag documents lazily, in input order. Windows of `chunk_size` documents at a time are sorted by
+    length before batching, so a batch holds windows of similar length and little padding."""
+    iterator = iter(documents)
+    while chunk := list(islice(iterator, chunk_size)):
+        yield from _tag_chunk(chunk, tokenizer, network, spec, batch_size, meta)
+
+
+def _tag_chunk(documents: list[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
+               batch_size: int, meta: dict | None) -> Iterator[Document]:
+    encodings = [encode_text(tokenizer, d.text) for d in documents]
+    plans = [plan_windows(e, spec.max_length - 2, spec.stride) for e in encodings]
+    jobs = [(d, k) for d, windows in enumerate(plans) for k in range(len(windows))]
+    jobs.sort(key=lambda job: plans[job[0]][job[1]].end - plans[job[0]][job[1]].start)
+    scores: dict[tuple[int, int], WindowScores] = {}
+    for b in range(0, len(jobs), batch_size):
+        batch = jobs[b:b + batch_size]
+        rows = [window_ids(encodings[d], plans[d][k], spec.cls_id, spec.sep_id) for d, k in batch]
+        input_ids, mask = pad_batch(rows, spec.pad_id)
+        out = network(input_ids, mask)
+        candidates: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for r, (i, pos) in enumerate(np.asarray(out.role_rows).tolist()):
+            candidates[i].append((r, pos))
+        for i, (d, k) in enumerate(batch):
+            window = plans[d][k]
+            length = window.end - window.start
+            roles = {pos - 1: log_softmax(out.role_logits[r, 1:1 + length])
+                     for r, pos in candidates[i] if 1 <= pos <= length}
+            scores[(d, k)] = WindowScores(window, log_softmax(out.entity_logits[i, 1:1 + length]),
+                                          log_softmax(out.trigger_logits[i, 1:1 + length]), roles)
+    for d, doc in enumerate(documents):
+        entities, events = decode_document(doc, encodings[d], [scores[(d, k)] for k in range(len(plans[d]))], spec)
+        yield doc.with_predictions(entities, events, meta)

@@ -1,0 +1,58 @@
+"""The stable Python API: load a model folder once, tag texts or documents.
+
+>>> tagger = EventTagger.load("models/demo")                                   # doctest: +SKIP
+>>> doc = tagger.extract(["Rockets hit Ain al-Asad airbase in Iraq on Thursday."])[0]   # doctest: +SKIP
+>>> [(e.type, e.trigger.text, [(a.role, a.text) for a in e.arguments]) for e in doc.events]  # doctest: +SKIP
+[('Conflict:Attack', 'hit', [('Instrument', 'Rockets'), ('Target', 'Ain al-Asad airbase'), ('Place', 'Iraq')])]
+
+An EventTagger is safe to share between threads: it holds no per-call state, and onnxruntime sessions
+accept concurrent `run` calls.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+from .model_folder import TOKENIZER, VARIANTS, ModelFolder
+from .network import Network, OnnxNetwork
+from .pipeline import prepare_tokenizer, tag_documents
+from .schema import Document
+from .spec import ModelCard, TaggerSpec
+
+
+class EventTagger:
+    def __init__(self, tokenizer: Tokenizer, network: Network, spec: TaggerSpec, card: ModelCard,
+                 batch_size: int = 32):
+        self.tokenizer = prepare_tokenizer(tokenizer)
+        self.network = network
+        self.spec = spec
+        self.card = card
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, path: str | Path, variant: str = "int8", threads: int | None = None,
+             batch_size: int = 32) -> EventTagger:
+        """Open a model folder (SPEC §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
+        `threads` defaults to the cores this process may use."""
+        folder = ModelFolder.open(path, variant)
+        tokenizer = Tokenizer.from_file(str(folder.file(TOKENIZER)))
+        network = OnnxNetwork(folder.file(VARIANTS[variant]), threads=threads)
+        return cls(tokenizer, network, folder.spec, folder.card, batch_size)
+
+    @property
+    def prediction_meta(self) -> dict[str, str]:
+        return {"model": self.card.name, "model_version": self.card.version}
+
+    def extract(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[Document]:
+        """Tag texts; document ids are `ids` or "1", "2", ... in order."""
+        ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
+        if len(ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        return list(self.tag(Document(i, t) for i, t in zip(ids, texts)))
+
+    def tag(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """Tag documents lazily, in order; any annotations they carry are replaced by predictions."""
+        return tag_documents(documents, self.tokenizer, self.network, self.spec, self.batch_size,
+                             meta=self.prediction_meta)

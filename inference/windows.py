@@ -1,0 +1,144 @@
+"""Text -> words and sub-word tokens -> overlapping windows the network can read.
+
+Long articles are never truncated: the token sequence is cut into windows of at most `max_tokens`
+content tokens that overlap by `stride` tokens, each starting on a word boundary. Every token is
+*owned* by exactly one window (the one where it sits furthest from an edge), so predictions merge
+without double counting.
+
+>>> from tokenizers import Tokenizer
+>>> from tokenizers.models import WordLevel
+>>> from tokenizers.pre_tokenizers import BertPreTokenizer
+>>> tok = Tokenizer(WordLevel({"[UNK]": 0}, unk_token="[UNK]")); tok.pre_tokenizer = BertPreTokenizer()
+>>> enc = encode_text(tok, "Rockets hit Erbil, officials said.")
+>>> enc.words.tolist()
+[[0, 7], [8, 11], [12, 17], [17, 18], [19, 28], [29, 33], [33, 34]]
+>>> [(w.start, w.end, w.own_start, w.own_end) for w in plan_windows(enc, max_tokens=4, stride=2)]
+[(0, 4, 0, 3), (2, 6, 3, 5), (4, 7, 5, 7)]
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+from tokenizers import Tokenizer
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """One text's sub-word tokens (no special tokens) and words.
+
+    ids[t]             token id
+    word_of_token[t]   index of the word token t belongs to
+    words[w]           (start, end) character span of word w in the text
+    first_token[w]     index of word w's first token (where its labels are read and predicted)
+    """
+    ids: np.ndarray
+    word_of_token: np.ndarray
+    words: np.ndarray
+    first_token: np.ndarray
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Tokens [start, end) of one text, read together; the window owns tokens [own_start, own_end)."""
+    start: int
+    end: int
+    own_start: int
+    own_end: int
+
+
+def encode_text(tokenizer: Tokenizer, text: str) -> TextEncoding:
+    """Tokenize without special tokens, padding or truncation (the caller disables those once)."""
+    enc = tokenizer.encode(text, add_special_tokens=False)
+    ids = np.asarray(enc.ids, dtype=np.int64)
+    word_ids = [w for w in enc.word_ids]
+    offsets = enc.offsets
+    words: list[list[int]] = []
+    first: list[int] = []
+    word_of_token = np.empty(len(ids), dtype=np.int64)
+    previous = None
+    for t, (word, (start, end)) in enumerate(zip(word_ids, offsets)):
+        if word is None or word != previous or not words:
+            words.append([start, end])
+            first.append(t)
+            previous = word
+        else:
+            words[-1][1] = max(words[-1][1], end)
+        word_of_token[t] = len(words) - 1
+    spans = np.asarray(words, dtype=np.int64).reshape(-1, 2)
+    _tidy_word_spans(text, spans)
+    return TextEncoding(ids, word_of_token, spans, np.asarray(first, dtype=np.int64))
+
+
+def _tidy_word_spans(text: str, spans: np.ndarray) -> None:
+    """Trim white space some tokenizers put into offsets (byte-level BPE), and take in combining
+    marks that normalization dropped (so 'e\u0301' is one word 'é' and a span never splits a character)."""
+    limit = len(text)
+    for w in range(len(spans)):
+        start, end = int(spans[w, 0]), int(spans[w, 1])
+        while start < end - 1 and text[start].isspace():
+            start += 1
+        while end > start + 1 and text[end - 1].isspace():
+            end -= 1
+        next_start = int(spans[w + 1, 0]) if w + 1 < len(spans) else limit
+        while end < min(next_start, limit) and unicodedata.category(text[end]).startswith("M"):
+            end += 1
+        spans[w] = (start, end)
+
+
+def plan_windows(encoding: TextEncoding, max_tokens: int, stride: int) -> list[Window]:
+    """Cut a text into windows of at most `max_tokens` tokens overlapping by about `stride`."""
+    n = encoding.n_tokens
+    if n == 0:
+        return [Window(0, 0, 0, 0)]
+    if not 0 <= stride < max_tokens:
+        raise ValueError(f"stride must be in [0, max_tokens), got {stride} and {max_tokens}")
+    is_word_start = np.zeros(n + 1, dtype=bool)
+    is_word_start[encoding.first_token] = True
+    is_word_start[n] = True
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = min(start + max_tokens, n)
+        if end < n:  # end on a word boundary, unless a single word fills most of the window
+            back = end
+            while back > start and not is_word_start[back]:
+                back -= 1
+            if back - start > max_tokens // 2:
+                end = back
+        bounds.append((start, end))
+        if end >= n:
+            break
+        nxt = max(end - stride, start + 1)
+        while nxt > start + 1 and not is_word_start[nxt]:
+            nxt -= 1
+        start = nxt
+    windows = []
+    for i, (s, e) in enumerate(bounds):
+        own_s = 0 if i == 0 else (s + bounds[i - 1][1]) // 2
+        own_e = n if i == len(bounds) - 1 else (bounds[i + 1][0] + e) // 2
+        windows.append(Window(s, e, own_s, own_e))
+    return windows
+
+
+def window_ids(encoding: TextEncoding, window: Window, cls_id: int, sep_id: int) -> np.ndarray:
+    """The network's input ids for a window: [CLS] tokens [SEP]. Position p of the window's tokens
+    is p - window.start + 1 in this array."""
+    return np.concatenate([[cls_id], encoding.ids[window.start:window.end], [sep_id]]).astype(np.int64)
+
+
+def pad_batch(rows: list[np.ndarray], pad_id: int, multiple: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad to the longest row (rounded up to `multiple`, which kernels like); return ids and mask."""
+    length = max(len(r) for r in rows)
+    length = -(-length // multiple) * multiple
+    ids = np.full((len(rows), length), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), length), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = r
+        mask[i, :len(r)] = 1
+    return ids, mask

@@ -1,0 +1,64 @@
+import numpy as np
+
+from eventtagger.inference.bio import TagSet, decode, encode_spans
+
+TAGS = TagSet.bio(["PER", "GPE"])
+WORDS = [(0, 4), (5, 9), (10, 12), (13, 18), (19, 23)]
+
+
+def one_hot(ids, sure=0.9):
+    probs = np.full((len(ids), len(TAGS.names)), (1 - sure) / (len(TAGS.names) - 1))
+    probs[np.arange(len(ids)), ids] = sure
+    return np.log(probs)
+
+
+def test_tag_names_and_labels():
+    assert TAGS.names == ("O", "B-PER", "I-PER", "B-GPE", "I-GPE")
+    assert TAGS.labels == ("PER", "GPE")
+
+
+def test_encode_decode_round_trip():
+    spans = [(0, 9, "PER"), (13, 23, "GPE")]
+    ids = encode_spans(WORDS, spans, TAGS)
+    assert [TAGS.names[i] for i in ids] == ["B-PER", "I-PER", "O", "B-GPE", "I-GPE"]
+    decoded = [(WORDS[s.first][0], WORDS[s.last][1], s.label) for s in decode(one_hot(ids), TAGS)]
+    assert decoded == spans
+
+
+def test_span_inside_a_word_takes_the_whole_word():
+    assert encode_spans(WORDS, [(6, 8, "PER")], TAGS) == [0, 1, 0, 0, 0]
+
+
+def test_overlapping_spans_keep_the_longer():
+    ids = encode_spans(WORDS, [(5, 9, "GPE"), (0, 12, "PER")], TAGS)
+    assert [TAGS.names[i] for i in ids] == ["B-PER", "I-PER", "I-PER", "O", "O"]
+
+
+def test_decode_repairs_invalid_sequences():
+    # argmax says O I-GPE I-GPE: Viterbi must not start a span with I-
+    log_probs = np.log(np.array([
+        [0.9, 0.025, 0.025, 0.025, 0.025],
+        [0.1, 0.05, 0.05, 0.3, 0.5],
+        [0.1, 0.05, 0.05, 0.1, 0.7],
+    ]))
+    spans = decode(log_probs, TAGS)
+    assert [(s.first, s.last, s.label) for s in spans] == [(1, 2, "GPE")]
+    assert 0 < spans[0].score < 1
+
+
+def test_decode_respects_allowed_mask():
+    ids = [1, 2, 0, 3, 0]
+    allowed = TAGS.label_mask(["GPE"])
+    spans = decode(one_hot(ids), TAGS, allowed)
+    assert [(s.first, s.label) for s in spans] == [(3, "GPE")]
+
+
+def test_decode_empty():
+    assert decode(np.zeros((0, 5)), TAGS) == []
+
+
+def test_i_after_other_label_is_split():
+    ids = [1, 4, 0, 0, 0]  # B-PER I-GPE: invalid, best valid path changes one tag
+    spans = decode(one_hot(ids, sure=0.6), TAGS)
+    assert all(s.label in ("PER", "GPE") for s in spans)
+    assert sum(s.last - s.first + 1 for s in spans) <= 2

@@ -1,0 +1,60 @@
+"""Loading training data from the configured sources, checking all of it before any compute is spent."""
+from __future__ import annotations
+
+from collections import Counter
+
+from eventtagger.inference.errors import InputError, Problem
+from eventtagger.inference.formats import readers
+from eventtagger.inference.ontology import Ontology
+from eventtagger.inference.schema import Document
+from eventtagger.inference.validation import check_file, check_record
+
+from .config import DataSource
+
+
+def load_sources(sources: tuple[DataSource, ...], ontology: Ontology, role: str) -> list[Document]:
+    """Read every source; raise one InputError with every problem of every file (and duplicate ids)."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    known = readers()
+    for i, source in enumerate(sources):
+        if source.format == "jsonl":
+            for path in source.paths:
+                try:
+                    docs, found = check_file(path, ontology)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                documents.extend(docs)
+                problems.extend(found)
+        elif source.format in known:
+            try:
+                conversion = known[source.format](list(source.paths))
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            for doc in conversion.documents:
+                found = check_record(doc.to_dict(), f"{source.format} document {doc.id}", ontology)
+                problems.extend(found)
+                if not found:
+                    documents.append(doc)
+        else:
+            problems.append(Problem("config", f"{role}[{i}].format",
+                                    f"unknown format {source.format!r} (known: jsonl, {', '.join(sorted(known))})"))
+    duplicates = [doc_id for doc_id, n in Counter(d.id for d in documents).items() if n > 1]
+    if duplicates:
+        problems.append(Problem("config", role, f"{len(duplicates)} document ids occur twice across sources "
+                                f"(e.g. {duplicates[0]!r})"))
+    if problems:
+        raise InputError(problems)
+    return documents
+
+
+def summarize(documents: list[Document]) -> dict:
+    """Counts that travel into metrics.json and the model card."""
+    types = Counter(ev.type for d in documents for ev in d.events)
+    return {"documents": len(documents),
+            "entities": sum(len(d.entities) for d in documents),
+            "events": sum(len(d.events) for d in documents),
+            "arguments": sum(len(ev.arguments) for d in documents for ev in d.events),
+            "events_per_type": dict(sorted(types.items()))}

@@ -1,0 +1,173 @@
+"""`eventtagger export RUN_DIR -o MODEL_DIR`: the SPEC §3 model folder.
+
+fp32 ONNX through the legacy TorchScript exporter with eager attention (onnxruntime can then fuse
+attention), int8 by dynamic quantization, and the parity of both against PyTorch on the dev set.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import shutil
+import tempfile
+import warnings
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from eventtagger.inference import model_folder as mf
+from eventtagger.inference.errors import InputError, Problem
+from eventtagger.inference.metrics import score
+from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork
+from eventtagger.inference.ontology import Ontology
+from eventtagger.inference.pipeline import tag_documents
+from eventtagger.inference.schema import Document
+from eventtagger.inference.spec import FORMAT_VERSION
+from eventtagger.inference.windows import encode_text
+
+from .checkpoint import load_checkpoint
+from .config import TrainConfig
+from .data import load_sources
+from .model import EventTaggerModel
+from .model_card import render_card
+from .torch_network import TorchNetwork
+
+METRIC_KEYS = ("entity", "trigger_identification", "trigger_classification", "argument_identification",
+               "argument_classification")
+
+
+def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documents: int = 0) -> dict:
+    """Write the model folder; return its eventtagger.json. `parity_documents` caps the dev documents the
+    parity check runs on (0 = all)."""
+    checkpoint_dir = run_dir / "checkpoints" / "best"
+    if not checkpoint_dir.is_dir():
+        raise InputError(Problem(str(run_dir), "", "is not a finished run (no checkpoints/best)"))
+    ckpt = load_checkpoint(checkpoint_dir, attn_implementation="eager")
+    run_metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    config = TrainConfig.from_dict(yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")),
+                                   where=str(run_dir / "config.yaml"))
+
+    with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
+        stage = Path(tmp)
+        export_onnx(ckpt.model, stage / mf.MODEL_FP32)
+        quantize(stage / mf.MODEL_FP32, stage / mf.MODEL)
+        (stage / mf.TOKENIZER).write_text(ckpt.tokenizer.to_str(), encoding="utf-8")
+
+        dev = _dev_documents(config, parity_documents)
+        parity = measure_parity(ckpt.model, ckpt.tokenizer, ckpt.spec, stage, dev) if dev else {}
+        info = {
+            "format_version": FORMAT_VERSION,
+            "name": name or config.name,
+            "version": mf.sha256_of(stage / mf.MODEL)[:12],
+            "created": datetime.date.today().isoformat(),
+            "eventtagger_version": package_version("eventtagger"),
+            "backbone": ckpt.backbone,
+            **ckpt.spec.to_dict(),
+            "variants": {"int8": mf.MODEL, "fp32": mf.MODEL_FP32},
+            "training_data": {"train": run_metrics.get("train_data"), "dev": run_metrics.get("dev_data")},
+            "training": {"best_epoch": run_metrics.get("best_epoch"), "epochs": len(run_metrics.get("epochs", [])),
+                         "device": run_metrics.get("device"), "hardware": run_metrics.get("hardware")},
+            "metrics": {"dev": _headline(run_metrics.get("best"))},
+            "parity": parity,
+        }
+        (stage / mf.CONFIG).write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (stage / mf.CARD).write_text(render_card(info, run_metrics.get("best")), encoding="utf-8")
+        mf.write_manifest(stage)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        shutil.copytree(stage, out_dir)
+        out_dir.chmod(0o755)
+    return info
+
+
+def export_onnx(model: EventTaggerModel, path: Path) -> None:
+    model = model.float().eval()
+    ids = torch.tensor([[101, 2000, 2001, 2002, 2003, 102, 0, 0], [101, 2004, 2005, 102, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "entity_logits": {0: "batch", 1: "tokens"}, "trigger_logits": {0: "batch", 1: "tokens"},
+            "role_rows": {0: "candidates"}, "role_logits": {0: "candidates", 1: "tokens"}}
+    # The tracer warns that a padding branch of transformers' masking is frozen: it is constant (no KV cache)
+    # for every input this signature admits; the parity check and tests run other shapes through the graph.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_Graph(model), (ids, mask), str(path), dynamo=False, input_names=list(INPUT_NAMES),
+                          output_names=list(OUTPUT_NAMES), dynamic_axes=axes, opset_version=17,
+                          do_constant_folding=True)
+
+
+class _Graph(torch.nn.Module):
+    """The inference signature: no role rows given, the graph finds trigger candidates itself."""
+
+    def __init__(self, model: EventTaggerModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask):
+        return self.model(input_ids, attention_mask)
+
+
+def quantize(fp32: Path, int8: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # it warns about tensors it rightly leaves alone (the integer candidate rows)
+    try:
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=False)
+    finally:
+        root.setLevel(level)
+
+
+def measure_parity(model: EventTaggerModel, tokenizer, spec, folder: Path, gold: list[Document]) -> dict:
+    """ONNX (fp32 and int8) against PyTorch on the same documents: the share of words with the same entity
+    and trigger label, and each F1's difference (ONNX - PyTorch)."""
+    bare = [Document(d.id, d.text) for d in gold]
+    networks: dict[str, Network] = {"pytorch": TorchNetwork(model.float().eval(), "cpu"),
+                                    "fp32": OnnxNetwork(folder / mf.MODEL_FP32),
+                                    "int8": OnnxNetwork(folder / mf.MODEL)}
+    predictions = {k: list(tag_documents(bare, tokenizer, net, spec)) for k, net in networks.items()}
+    scores = {k: score(gold, p) for k, p in predictions.items()}
+    out = {"documents": len(gold), "f1": {k: _headline(s) for k, s in scores.items()}}
+    for variant in ("fp32", "int8"):
+        out[variant] = {
+            "word_label_agreement": word_label_agreement(tokenizer, predictions["pytorch"], predictions[variant]),
+            "f1_difference": {m: round(scores[variant][m]["f1"] - scores["pytorch"][m]["f1"], 4) for m in METRIC_KEYS},
+        }
+    return out
+
+
+def word_label_agreement(tokenizer, left: list[Document], right: list[Document]) -> dict[str, float]:
+    """Share of words whose entity label (and trigger label) is the same in both predictions."""
+    same = {"entity": 0, "trigger": 0}
+    total = 0
+    for a, b in zip(left, right):
+        words = encode_text(tokenizer, a.text).words
+        total += len(words)
+        for head, spans_a, spans_b in (
+                ("entity", [(e.start, e.end, e.label) for e in a.entities], [(e.start, e.end, e.label) for e in b.entities]),
+                ("trigger", [(e.trigger.start, e.trigger.end, e.type) for e in a.events],
+                 [(e.trigger.start, e.trigger.end, e.type) for e in b.events])):
+            same[head] += int((_word_labels(words, spans_a) == _word_labels(words, spans_b)).sum())
+    return {k: round(v / total, 5) if total else 1.0 for k, v in same.items()}
+
+
+def _word_labels(words: np.ndarray, spans: list[tuple[int, int, str]]) -> np.ndarray:
+    labels = np.full(len(words), "", dtype=object)
+    for start, end, label in spans:
+        labels[(words[:, 0] < end) & (words[:, 1] > start)] = label
+    return labels
+
+
+def _headline(metrics: dict | None) -> dict:
+    return {k: metrics[k]["f1"] for k in METRIC_KEYS} if metrics else {}
+
+
+def _dev_documents(config: TrainConfig, limit: int) -> list[Document]:
+    if not config.dev:
+        return []
+    docs = load_sources(config.dev, Ontology.load(config.ontology), "dev")
+    return docs[:limit] if limit else docs

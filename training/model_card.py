@@ -1,0 +1,82 @@
+"""The model card (README.md of a model folder), rendered from the measured figures at export time."""
+from __future__ import annotations
+
+from typing import Any
+
+_NAMES = {"entity": "entities", "trigger_identification": "trigger identification",
+          "trigger_classification": "trigger classification", "argument_identification": "argument identification",
+          "argument_classification": "argument classification"}
+
+
+def render_card(info: dict[str, Any], dev: dict[str, Any] | None) -> str:
+    onto = info["ontology"]
+    train = (info.get("training_data") or {}).get("train") or {}
+    lines = [
+        f"# {info['name']} — eventtagger model",
+        "",
+        f"Version `{info['version']}`, exported {info['created']} with eventtagger {info['eventtagger_version']}.",
+        "",
+        "## What it tags",
+        "",
+        f"Entities ({', '.join(onto['entity_labels'])}) and events with their roles, ontology `{onto['name']}`:",
+        "",
+        *(f"- {etype}: {', '.join(roles) or '(no roles)'}" for etype, roles in onto["event_types"].items()),
+        "",
+        "## Training",
+        "",
+        f"Backbone `{info['backbone']}`, windows of {info['max_length']} tokens overlapping by {info['stride']}.",
+        f"Trained on {train.get('documents', '?')} documents ({train.get('events', '?')} events, "
+        f"{train.get('arguments', '?')} arguments, {train.get('entities', '?')} entity mentions); "
+        f"best epoch {info.get('training', {}).get('best_epoch')} of {info.get('training', {}).get('epochs')} "
+        f"on {info.get('training', {}).get('device')}.",
+        "",
+        "## Metrics on the dev set (exact spans, micro-averaged; PyTorch model at the best epoch)",
+        "",
+    ]
+    if dev:
+        lines += ["| metric | precision | recall | F1 |", "| --- | --- | --- | --- |"]
+        lines += [f"| {_NAMES[k]} | {dev[k]['precision']:.3f} | {dev[k]['recall']:.3f} | {dev[k]['f1']:.3f} |"
+                  for k in _NAMES]
+        lines += ["", "Per event type (trigger classification F1 / argument classification F1, gold support):", "",
+                  "| event type | trigger F1 | triggers | argument F1 | arguments |", "| --- | --- | --- | --- | --- |"]
+        for etype, m in dev.get("per_type", {}).items():
+            t, a = m["trigger_classification"], m["argument_classification"]
+            lines.append(f"| {etype} | {t['f1']:.3f} | {t['support']} | {a['f1']:.3f} | {a['support']} |")
+    else:
+        lines.append("No dev set was given at training: no metrics measured.")
+    parity = info.get("parity") or {}
+    lines += ["", "## ONNX against PyTorch", ""]
+    if parity:
+        lines += [f"On {parity['documents']} dev documents:", "",
+                  "| variant | same entity label (words) | same trigger label (words) | largest F1 difference |",
+                  "| --- | --- | --- | --- |"]
+        for variant, file in info["variants"].items():
+            p = parity[variant]
+            worst = max(p["f1_difference"].values(), key=abs)
+            lines.append(f"| {variant} (`{file}`) | {p['word_label_agreement']['entity']:.2%} | "
+                         f"{p['word_label_agreement']['trigger']:.2%} | {worst:+.4f} |")
+    else:
+        lines.append("Not measured (no dev set).")
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "- Trained on news in English; the backbone is uncased, so capitalisation is no signal.",
+        "- Arguments are found inside the window of their trigger (sentence-scale context); an event whose",
+        "  arguments lie sentences away gets only the near ones.",
+        "- Nested entities are not tagged (one label per word); two events on the same trigger word keep one type.",
+        "- Scores are the model's probabilities, not calibrated confidences.",
+        "",
+        "## How to load",
+        "",
+        "```python",
+        "from eventtagger.inference import EventTagger",
+        "tagger = EventTagger.load(\"path/to/this/folder\")",
+        "doc = tagger.extract([\"Rockets hit the air base on Thursday.\"])[0]",
+        "```",
+        "",
+        "or `eventtagger extract --model path/to/this/folder articles/*.txt -o tagged.jsonl`.",
+        "`manifest.json` holds the sha256 of every file; the runtime refuses a folder that does not match.",
+        "",
+    ]
+    return "\n".join(lines)
