@@ -2,6 +2,7 @@
 
 Each reader takes the source paths and returns a `Conversion`: the documents plus notes on anything that
 had to be changed (e.g. nested entities a BIO tagger cannot represent), which `convert` prints.
+Readers: m2e2, brat, conll, label-studio, wikievents, re3d; writers: brat, conll, label-studio.
 """
 from __future__ import annotations
 
@@ -18,13 +19,18 @@ class Conversion:
 
 
 Reader = Callable[[Sequence[str]], Conversion]
+Writer = Callable[[Sequence[Document], str], None]
 
 
 def readers() -> dict[str, Reader]:
-    from . import m2e2
+    from . import brat, conll, label_studio, m2e2, re3d, wikievents
 
-    return {"m2e2": m2e2.read}
+    return {"m2e2": m2e2.read, "brat": brat.read, "conll": conll.read, "label-studio": label_studio.read,
+            "wikievents": wikievents.read, "re3d": re3d.read}
 
 
-def writers() -> dict[str, Callable[[Sequence[Document], str], None]]:
-    return {}
+def writers() -> dict[str, Writer]:
+    """Each writes the documents to the output path: brat a folder, conll and label-studio a file."""
+    from . import brat, conll, label_studio
+
+    return {"brat": brat.write, "conll": conll.write, "label-studio": label_studio.write}

@@ -1,0 +1,138 @@
+"""CoNLL BIO (entities only) <-> SPEC §1 documents.
+
+One token per line with its tag in the last column (other columns are ignored), a blank line between
+sentences, a `-DOCSTART-` line between documents (a file without one is one document); ids are
+`STEM-N` (the file's stem, the document's number in it), meta `{"source": "conll"}`.
+
+Reading rebuilds the text by joining a sentence's tokens with single spaces and the sentences with a newline,
+so every offset is exact. Tags may be BIO, IOB1 (an `I-` that starts an entity) or BIOES.
+
+Writing splits the text into words and punctuation (and at every entity boundary, so entities cover whole
+tokens), tags the tokens with the one BIO encoder (`bio.encode_spans`) and ends a sentence at a line break
+or after `.`, `!` or `?` outside an entity. Events are not written: CoNLL has no place for them.
+
+>>> tokenize("Rockets hit al-Asad base.")
+[(0, 7), (8, 11), (12, 19), (20, 24), (24, 25)]
+>>> spans_from_tags(["B-PER", "I-PER", "O", "I-GPE", "S-LOC"])
+[(0, 2, 'PER'), (3, 4, 'GPE'), (4, 5, 'LOC')]
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..bio import TagSet, encode_spans
+from ..errors import InputError, Problem
+from ..schema import Document, Entity
+from . import Conversion
+from .common import refuse_duplicate_ids
+
+DOCSTART = "-DOCSTART-"
+TAG = re.compile(r"O|[BIES]-\S+")
+# Words keep inner hyphens, apostrophes and dots ("al-Asad", "U.S"); any other symbol is a token of its own.
+TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+SENTENCE_END = {".", "!", "?"}
+
+Token = tuple[str, str]  # (token, tag)
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words and punctuation marks of `text`."""
+    return [m.span() for m in TOKEN.finditer(text)]
+
+
+def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(first token, end token exclusive, label) per entity. Lenient on purpose: files in the wild are
+    IOB1 or BIOES as often as strict BIO, unlike the model's output that `bio.decode` reads."""
+    spans: list[tuple[int, int, str]] = []
+    open_start, open_label = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, label = tag[0], tag[2:]
+        continues = prefix in "IE" and open_label == label
+        if open_label and not continues:
+            spans.append((open_start, i, open_label))
+            open_label = ""
+        if prefix in "BS" or (prefix in "IE" and not continues):
+            open_start, open_label = i, label
+        if prefix in "ES" and open_label:
+            spans.append((open_start, i + 1, open_label))
+            open_label = ""
+    return spans
+
+
+def read(paths: Sequence[str]) -> Conversion:
+    documents: list[tuple[str, Document]] = []
+    for path in paths:
+        for n, sentences in enumerate(_documents(path), 1):
+            documents.append((str(path), _document(f"{Path(path).stem}-{n}", sentences)))
+    refuse_duplicate_ids(documents)
+    return Conversion([doc for _, doc in documents], [])
+
+
+def _documents(path: str) -> list[list[list[Token]]]:
+    """The file's documents, each a list of sentences of (token, tag)."""
+    documents: list[list[list[Token]]] = [[[]]]
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                columns = line.split()
+                if not columns:
+                    documents[-1].append([])
+                elif columns[0] == DOCSTART:
+                    documents.append([[]])
+                elif len(columns) < 2:
+                    raise InputError(Problem(f"{path}, line {lineno}", "tag",
+                                             "is missing: a line is a token, optional columns and the tag last"))
+                elif not TAG.fullmatch(columns[-1]):
+                    raise InputError(Problem(f"{path}, line {lineno}", "tag",
+                                             f"{columns[-1]!r} is not O or B-, I-, E-, S- and a label"))
+                else:
+                    documents[-1][-1].append((columns[0], columns[-1]))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(path, "", f"cannot be read as UTF-8 text ({exc})")) from None
+    return [[s for s in doc if s] for doc in documents if any(doc)]
+
+
+def _document(doc_id: str, sentences: list[list[Token]]) -> Document:
+    spans: list[tuple[int, int, str]] = []
+    offset = 0
+    for sentence in sentences:
+        starts = []
+        for token, _ in sentence:
+            starts.append(offset)
+            offset += len(token) + 1  # the space after it, or the newline after the sentence
+        for first, end, label in spans_from_tags([tag for _, tag in sentence]):
+            spans.append((starts[first], starts[end - 1] + len(sentence[end - 1][0]), label))
+    text = "\n".join(" ".join(token for token, _ in sentence) for sentence in sentences)
+    entities = tuple(Entity(f"T{i}", s, e, label, text[s:e]) for i, (s, e, label) in enumerate(spans, 1))
+    return Document(doc_id, text, entities, meta={"source": "conll"})
+
+
+def write(documents: Sequence[Document], out: str) -> None:
+    """Write the documents' entities as CoNLL BIO to the file `out`."""
+    labels = sorted({e.label for doc in documents for e in doc.entities})
+    tags = TagSet.bio(labels)
+    with open(out, "w", encoding="utf-8") as f:
+        for doc in documents:
+            f.write(f"{DOCSTART} O\n\n")
+            for sentence in _sentences(doc):
+                ids = encode_spans(sentence, [(e.start, e.end, e.label) for e in doc.entities], tags)
+                f.writelines(f"{doc.text[s:e]} {tags.names[i]}\n" for (s, e), i in zip(sentence, ids, strict=True))
+                f.write("\n")
+
+
+def _sentences(doc: Document) -> list[list[tuple[int, int]]]:
+    """Token spans grouped in sentences; tokens are cut at entity boundaries so entities cover whole tokens."""
+    cuts = sorted({0, len(doc.text), *(e.start for e in doc.entities), *(e.end for e in doc.entities)})
+    tokens = [(a + s, a + e) for a, b in zip(cuts, cuts[1:], strict=False) for s, e in tokenize(doc.text[a:b])]
+    inside = [any(e.start < s and t <= e.end for e in doc.entities) for s, t in tokens]
+    sentences: list[list[tuple[int, int]]] = [[]]
+    for i, (start, end) in enumerate(tokens):
+        gap = doc.text[tokens[i - 1][1]:start] if i else ""
+        if "\n" in gap and sentences[-1] and not inside[i]:
+            sentences.append([])
+        sentences[-1].append((start, end))
+        if doc.text[start:end] in SENTENCE_END and not (i + 1 < len(tokens) and inside[i + 1]):
+            sentences.append([])
+    return [s for s in sentences if s]
