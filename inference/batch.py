@@ -82,7 +82,8 @@ def _read_one(item: str) -> Iterator[Source]:
         elif not isinstance(text, str):
             yield Source(where, rejected=Rejected(where, doc_id, "field 'text' is required and must be a string"))
         else:
-            yield Source(where, Document(doc_id, text, meta=record.get("meta") if isinstance(record.get("meta"), dict) else {}))
+            meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+            yield Source(where, Document(doc_id, text, meta=meta))
 
 
 class DurableWriter:

@@ -1,7 +1,8 @@
 """SPEC §5: exact-span precision, recall and F1, micro-averaged over all documents.
 
 >>> from .schema import Document
->>> gold = [Document.from_dict({"id": "d", "text": "Gunmen shot two men", "entities": [{"start": 0, "end": 6, "label": "PER"}]})]
+>>> gunmen = {"start": 0, "end": 6, "label": "PER"}
+>>> gold = [Document.from_dict({"id": "d", "text": "Gunmen shot two men", "entities": [gunmen]})]
 >>> score(gold, gold)["entity"]
 {'precision': 1.0, 'recall': 1.0, 'f1': 1.0}
 """

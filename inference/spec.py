@@ -8,6 +8,7 @@ from .bio import TagSet
 from .ontology import Ontology
 
 FORMAT_VERSION = 1
+ARGUMENT_SPANS = ("free", "entities")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class TaggerSpec:
     sep_id: int
     pad_id: int
     candidate_threshold: float  # a token is a trigger candidate when P(not O) exceeds this
+    argument_spans: str = "free"  # "entities": an argument is snapped to the predicted entity it overlaps
 
     @property
     def entity_tags(self) -> TagSet:
@@ -36,7 +38,7 @@ class TaggerSpec:
     def to_dict(self) -> dict[str, Any]:
         return {"ontology": self.ontology.to_dict(), "max_length": self.max_length, "stride": self.stride,
                 "special_tokens": {"cls": self.cls_id, "sep": self.sep_id, "pad": self.pad_id},
-                "candidate_threshold": self.candidate_threshold,
+                "candidate_threshold": self.candidate_threshold, "argument_spans": self.argument_spans,
                 "labels": {"entity": list(self.entity_tags.names), "trigger": list(self.trigger_tags.names),
                            "role": list(self.role_tags.names)}}
 
@@ -45,7 +47,10 @@ class TaggerSpec:
         special = data["special_tokens"]
         spec = TaggerSpec(ontology=Ontology.from_dict(data["ontology"]), max_length=int(data["max_length"]),
                           stride=int(data["stride"]), cls_id=int(special["cls"]), sep_id=int(special["sep"]),
-                          pad_id=int(special["pad"]), candidate_threshold=float(data["candidate_threshold"]))
+                          pad_id=int(special["pad"]), candidate_threshold=float(data["candidate_threshold"]),
+                          argument_spans=str(data.get("argument_spans", "free")))
+        if spec.argument_spans not in ARGUMENT_SPANS:
+            raise ValueError(f"argument_spans must be one of {ARGUMENT_SPANS}, not {spec.argument_spans!r}")
         labels = data.get("labels", {})
         for head, tags in (("entity", spec.entity_tags), ("trigger", spec.trigger_tags), ("role", spec.role_tags)):
             if head in labels and tuple(labels[head]) != tags.names:

@@ -31,7 +31,8 @@ def render_datasheet(sheet: dict[str, Any]) -> str:
     lines = [f"{k.replace('_', ' ')}: {sheet[k]}" for k in
              ("documents", "words", "documents_without_events", "entities", "events", "arguments",
               "distinct_triggers", "distinct_entity_strings")]
-    for title, key in (("entity label", "entity_labels"), ("event type", "event_types"), ("event type / role", "roles")):
+    tables = (("entity label", "entity_labels"), ("event type", "event_types"), ("event type / role", "roles"))
+    for title, key in tables:
         lines += ["", f"| {title} | count |", "| --- | --- |"]
         lines += [f"| {name} | {count} |" for name, count in sheet[key].items()]
     return "\n".join(lines)

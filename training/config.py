@@ -14,12 +14,11 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-
 from eventtagger.inference.errors import InputError, Problem
 
 
@@ -59,9 +58,11 @@ class TrainConfig:
     role_loss_weight: float = 1.0
     outside_weight: float = 1.0          # weight of the O tag in the trigger and role losses (<1 fights imbalance)
     candidate_threshold: float = 0.05    # tokens with P(trigger) above this get a role row
+    argument_spans: str = "auto"         # entities: snap arguments to predicted entities; free; auto: entities
+                                         # when at least 95% of the training arguments are entity mentions
     # run
     seed: int = 13
-    mixed_precision: str = "auto"        # auto (bf16 on CUDA, none on CPU), no, bf16, fp16
+    mixed_precision: str = "auto"        # auto: bf16 where native (CUDA, AMX/AVX512-BF16 CPUs), else no; no, bf16, fp16
     select_metric: str = "mean_f1"       # which dev figure picks the best epoch
     max_train_documents: int = 0         # 0 = all; a cap for quick runs
     eval_every_epochs: int = 1

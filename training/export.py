@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
-
 from eventtagger.inference import model_folder as mf
 from eventtagger.inference.errors import InputError, Problem
 from eventtagger.inference.metrics import score
@@ -39,9 +38,10 @@ METRIC_KEYS = ("entity", "trigger_identification", "trigger_classification", "ar
                "argument_classification")
 
 
-def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documents: int = 0) -> dict:
+def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documents: int = 0,
+           optimize: bool = True) -> dict:
     """Write the model folder; return its eventtagger.json. `parity_documents` caps the dev documents the
-    parity check runs on (0 = all)."""
+    parity check runs on (0 = all); `optimize` fuses attention, layer norms and GELU for onnxruntime."""
     checkpoint_dir = run_dir / "checkpoints" / "best"
     if not checkpoint_dir.is_dir():
         raise InputError(Problem(str(run_dir), "", "is not a finished run (no checkpoints/best)"))
@@ -53,6 +53,7 @@ def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documen
     with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
         stage = Path(tmp)
         export_onnx(ckpt.model, stage / mf.MODEL_FP32)
+        fused = fuse(stage / mf.MODEL_FP32, ckpt.model) if optimize else {}
         quantize(stage / mf.MODEL_FP32, stage / mf.MODEL)
         (stage / mf.TOKENIZER).write_text(ckpt.tokenizer.to_str(), encoding="utf-8")
 
@@ -65,8 +66,10 @@ def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documen
             "created": datetime.date.today().isoformat(),
             "eventtagger_version": package_version("eventtagger"),
             "backbone": ckpt.backbone,
+            "encoder": _encoder_shape(ckpt.model),
             **ckpt.spec.to_dict(),
             "variants": {"int8": mf.MODEL, "fp32": mf.MODEL_FP32},
+            "fused_operators": fused,
             "training_data": {"train": run_metrics.get("train_data"), "dev": run_metrics.get("dev_data")},
             "training": {"best_epoch": run_metrics.get("best_epoch"), "epochs": len(run_metrics.get("epochs", [])),
                          "device": run_metrics.get("device"), "hardware": run_metrics.get("hardware")},
@@ -110,14 +113,39 @@ class _Graph(torch.nn.Module):
         return self.model(input_ids, attention_mask)
 
 
+# encoder architectures onnxruntime's transformer optimizer knows, by transformers' model_type
+FUSABLE = {"bert": "bert", "mpnet": "bert", "roberta": "bert", "xlm-roberta": "bert", "distilbert": "bert"}
+
+
+def fuse(path: Path, model: EventTaggerModel) -> dict[str, int]:
+    """Rewrite the fp32 graph with onnxruntime's fused transformer operators (Attention, SkipLayerNorm,
+    BiasGelu...), in place; return how many of each. The legacy exporter with eager attention emits the
+    patterns the optimizer recognises. Unknown architectures are left as they are."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = model.encoder.config
+    model_type = FUSABLE.get(config.model_type)
+    if model_type is None:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optimized = optimize_model(str(path), model_type=model_type, num_heads=config.num_attention_heads,
+                                   hidden_size=config.hidden_size, opt_level=1)
+    optimized.save_model_to_file(str(path))
+    return {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+
+
 def quantize(fp32: Path, int8: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # it warns about tensors it rightly leaves alone (the integer candidate rows)
     try:
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=False)
+        # the fused graph holds com.microsoft operators whose output types shape inference cannot tell
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=False,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)
 
@@ -147,12 +175,17 @@ def word_label_agreement(tokenizer, left: list[Document], right: list[Document])
     for a, b in zip(left, right):
         words = encode_text(tokenizer, a.text).words
         total += len(words)
-        for head, spans_a, spans_b in (
-                ("entity", [(e.start, e.end, e.label) for e in a.entities], [(e.start, e.end, e.label) for e in b.entities]),
-                ("trigger", [(e.trigger.start, e.trigger.end, e.type) for e in a.events],
-                 [(e.trigger.start, e.trigger.end, e.type) for e in b.events])):
-            same[head] += int((_word_labels(words, spans_a) == _word_labels(words, spans_b)).sum())
+        for head, spans in (("entity", _entity_spans), ("trigger", _trigger_spans)):
+            same[head] += int((_word_labels(words, spans(a)) == _word_labels(words, spans(b))).sum())
     return {k: round(v / total, 5) if total else 1.0 for k, v in same.items()}
+
+
+def _entity_spans(doc: Document) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.label) for e in doc.entities]
+
+
+def _trigger_spans(doc: Document) -> list[tuple[int, int, str]]:
+    return [(e.trigger.start, e.trigger.end, e.type) for e in doc.events]
 
 
 def _word_labels(words: np.ndarray, spans: list[tuple[int, int, str]]) -> np.ndarray:
@@ -160,6 +193,12 @@ def _word_labels(words: np.ndarray, spans: list[tuple[int, int, str]]) -> np.nda
     for start, end, label in spans:
         labels[(words[:, 0] < end) & (words[:, 1] > start)] = label
     return labels
+
+
+def _encoder_shape(model: EventTaggerModel) -> dict:
+    config = model.encoder.config
+    return {"model_type": config.model_type, "hidden_size": config.hidden_size,
+            "num_hidden_layers": config.num_hidden_layers, "num_attention_heads": config.num_attention_heads}
 
 
 def _headline(metrics: dict | None) -> dict:

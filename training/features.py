@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tokenizers import Tokenizer
-
 from eventtagger.inference.bio import encode_spans
 from eventtagger.inference.schema import Document
 from eventtagger.inference.spec import TaggerSpec
 from eventtagger.inference.windows import encode_text, plan_windows, window_ids
+from tokenizers import Tokenizer
 
 IGNORE = -100
 

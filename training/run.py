@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 from pathlib import Path
 
 import torch
 import yaml
-
 from eventtagger.inference.errors import InputError, Problem
 from eventtagger.inference.ontology import Ontology
-from eventtagger.inference.spec import TaggerSpec
+from eventtagger.inference.schema import Document
+from eventtagger.inference.spec import ARGUMENT_SPANS, TaggerSpec
+from safetensors.torch import load_file
 
-from .checkpoint import load_backbone
+from .checkpoint import load_backbone, resumable_folder
 from .config import TrainConfig
 from .data import load_sources, summarize
 from .features import build_examples
@@ -20,7 +22,11 @@ from .model import EventTaggerModel, HeadConfig
 from .trainer import fit
 
 
-def train(config: TrainConfig) -> Path:
+def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) -> Path:
+    """Train as configured; `resume` continues the run folder's last epoch, `overwrite` replaces a finished
+    or broken run. Without either, an existing run folder is refused rather than clobbered."""
+    run_dir = Path(config.output_dir) / config.name
+    _check_run_folder(run_dir, config, resume, overwrite)
     ontology = Ontology.load(config.ontology)
     train_docs = load_sources(config.train, ontology, "train")   # every problem, before any compute
     dev_docs = load_sources(config.dev, ontology, "dev")
@@ -34,20 +40,49 @@ def train(config: TrainConfig) -> Path:
     torch.manual_seed(config.seed)  # the heads' initialisation
     backbone = load_backbone(config.backbone)
     spec = TaggerSpec(ontology, config.max_length, config.stride, backbone.cls_id, backbone.sep_id,
-                      backbone.pad_id, config.candidate_threshold)
+                      backbone.pad_id, config.candidate_threshold, argument_spans(config, train_docs))
     model = EventTaggerModel(backbone.encoder, HeadConfig(
         n_entity_tags=len(spec.entity_tags.names), n_trigger_tags=len(spec.trigger_tags.names),
         n_role_tags=len(spec.role_tags.names), role_dim=config.role_dim, dropout=config.dropout,
         candidate_threshold=config.candidate_threshold))
+    if resume:
+        model.load_state_dict(load_file(str(resumable_folder(run_dir / "checkpoints" / "last") / "model.safetensors")))
     examples = build_examples(train_docs, backbone.tokenizer, spec)
 
-    run_dir = Path(config.output_dir) / config.name
+    if overwrite and run_dir.exists():
+        shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
     extra = {"train_data": summarize(train_docs), "dev_data": summarize(dev_docs), "train_windows": len(examples),
              "hardware": _hardware(), "backbone": config.backbone}
-    fit(config, model, examples, dev_docs, backbone.tokenizer, spec, run_dir, config.backbone, extra)
+    fit(config, model, examples, dev_docs, backbone.tokenizer, spec, run_dir, config.backbone, extra, resume=resume)
     return run_dir
+
+
+def argument_spans(config: TrainConfig, documents: list[Document]) -> str:
+    if config.argument_spans != "auto":
+        if config.argument_spans not in ARGUMENT_SPANS:
+            raise InputError(Problem("config", "argument_spans", f"must be auto, {' or '.join(ARGUMENT_SPANS)}"))
+        return config.argument_spans
+    spans = [(d.id, a.start, a.end) for d in documents for ev in d.events for a in ev.arguments]
+    mentions = {(d.id, e.start, e.end) for d in documents for e in d.entities}
+    share = sum(s in mentions for s in spans) / len(spans) if spans else 0.0
+    return "entities" if share >= 0.95 else "free"
+
+
+def _check_run_folder(run_dir: Path, config: TrainConfig, resume: bool, overwrite: bool) -> None:
+    if resume:
+        if resumable_folder(run_dir / "checkpoints" / "last") is None:
+            raise InputError(Problem(str(run_dir), "", "has no checkpoints/last to resume from"))
+        saved = TrainConfig.from_dict(yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")),
+                                      where=str(run_dir / "config.yaml"))
+        if saved.with_overrides(epochs=config.epochs) != config:
+            changed = [k for k, v in config.to_dict().items() if saved.to_dict()[k] != v and k != "epochs"]
+            raise InputError(Problem(str(run_dir / "config.yaml"), changed[0],
+                                     "differs from the config given; only `epochs` may change on --resume"))
+    elif run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
+        raise InputError(Problem(str(run_dir), "", "exists already; pass --resume to continue it or --overwrite "
+                                 "to start again (or --set name=another)"))
 
 
 def _hardware() -> dict:

@@ -6,7 +6,6 @@ import contextlib
 
 import numpy as np
 import torch
-
 from eventtagger.inference.network import NetworkOutput
 
 from .model import EventTaggerModel

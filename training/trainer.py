@@ -12,14 +12,13 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
-
 from eventtagger.inference.metrics import score
 from eventtagger.inference.pipeline import tag_documents
 from eventtagger.inference.schema import Document
 from eventtagger.inference.spec import TaggerSpec
+from tqdm.auto import tqdm
 
-from .checkpoint import save_checkpoint
+from .checkpoint import load_training_state, replace_folder, resumable_folder, save_checkpoint, save_training_state
 from .config import TrainConfig
 from .features import IGNORE, Example
 from .model import EventTaggerModel
@@ -145,81 +144,129 @@ def evaluate(model: EventTaggerModel, documents: list[Document], tokenizer, spec
     return score(documents, tag_documents(bare, tokenizer, network, spec, batch_size=batch_size))
 
 
+@dataclass
+class Progress:
+    """What the loop carries from epoch to epoch (and what `--resume` restores)."""
+    history: list[dict]
+    best: dict | None = None
+    best_value: float = -1.0
+
+
 def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Example], dev_documents: list[Document],
-        tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict) -> dict:
+        tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict, resume: bool = False) -> dict:
+    """Train for config.epochs; with `resume`, go on from run_dir/checkpoints/last (weights, optimizer,
+    scheduler, data order and history), so an interrupted run ends as if it had never stopped."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
     cuda = torch.cuda.is_available()
-    precision = config.mixed_precision
-    if precision == "auto":
-        precision = "bf16" if cuda and torch.cuda.is_bf16_supported() else "no"
+    precision = resolve_precision(config.mixed_precision, cuda)
     accelerator = Accelerator(mixed_precision=precision, cpu=not cuda)
     set_seed(config.seed)
     rng = random.Random(config.seed)
     if not cuda and config.num_threads:
         torch.set_num_threads(config.num_threads)
-
     steps_per_epoch = math.ceil(len(train_examples) / config.batch_size / accelerator.num_processes)
     total_steps = steps_per_epoch * config.epochs
-    warmup = int(total_steps * config.warmup_ratio)
     optimizer = torch.optim.AdamW(parameter_groups(model, config), fused=cuda)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_schedule(warmup, total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, linear_schedule(int(total_steps * config.warmup_ratio), total_steps))
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    lengths = [len(e.input_ids) for e in train_examples]
-    autocast_dtype = torch.bfloat16 if precision == "bf16" else (torch.float16 if precision == "fp16" else None)
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    checkpoints = run_dir / "checkpoints"
+    save = lambda folder: save_checkpoint(folder, accelerator.unwrap_model(model), tokenizer, spec, backbone)  # noqa: E731
 
-    history, best, best_value = [], None, -1.0
-    for epoch in range(1, config.epochs + 1):
-        start = time.perf_counter()
-        model.train()
-        batches = length_grouped_batches(lengths, config.batch_size, rng)
-        batches = batches[accelerator.process_index::accelerator.num_processes]
-        total, tokens = 0.0, 0
-        bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not accelerator.is_main_process,
-                   leave=False, mininterval=2.0)
-        for indices in bar:
-            batch = collate([train_examples[i] for i in indices], spec.pad_id).to(accelerator.device)
-            with accelerator.autocast():
-                loss = compute_loss(model, batch, config)
-            accelerator.backward(loss)
-            if config.max_grad_norm > 0:
-                accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            total += loss.item()
-            tokens += int(batch.attention_mask.sum())
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-        seconds = time.perf_counter() - start
-        record = {"epoch": epoch, "train_loss": round(total / max(1, len(batches)), 4),
-                  "train_seconds": round(seconds, 1), "train_tokens_per_second": round(tokens / seconds, 1)}
+    progress, first_epoch = Progress(history=[]), 1
+    if resume:
+        saved = load_training_state(resumable_folder(checkpoints / "last"), optimizer, scheduler)
+        rng.setstate(_rng_state(saved["python_rng"]))
+        best = next((r for r in saved["history"] if r["epoch"] == saved["best_epoch"]), None)
+        progress, first_epoch = Progress(saved["history"], best, saved["best_value"]), saved["epoch"] + 1
+        accelerator.print(f"resuming after epoch {saved['epoch']}")
+    lengths = [len(e.input_ids) for e in train_examples]
+    for epoch in range(first_epoch, config.epochs + 1):
+        ordered = length_grouped_batches(lengths, config.batch_size, rng)
+        shard = ordered[accelerator.process_index::accelerator.num_processes]
+        batches = [[train_examples[i] for i in indices] for indices in shard]
+        record = {"epoch": epoch, **train_epoch(accelerator, model, optimizer, scheduler, batches, config,
+                                                 spec.pad_id, f"epoch {epoch}/{config.epochs}")}
         if dev_documents and (epoch % config.eval_every_epochs == 0 or epoch == config.epochs):
             if accelerator.is_main_process:
-                dev = evaluate(accelerator.unwrap_model(model), dev_documents, tokenizer, spec, accelerator.device,
-                               config.eval_batch_size, autocast_dtype)
-                record["dev"] = dev
-                value = selection_value(dev, config.select_metric)
+                record["dev"] = evaluate(accelerator.unwrap_model(model), dev_documents, tokenizer, spec,
+                                         accelerator.device, config.eval_batch_size, autocast_dtype)
+                value = selection_value(record["dev"], config.select_metric)
                 record["selection"] = round(value, 4)
-                if value > best_value:
-                    best_value, best = value, record
-                    save_checkpoint(run_dir / "checkpoints" / "best", accelerator.unwrap_model(model), tokenizer,
-                                    spec, backbone)
+                if value > progress.best_value:
+                    progress.best_value, progress.best = value, record
+                    save(checkpoints / "best.new")
+                    replace_folder(checkpoints / "best.new", checkpoints / "best")
             accelerator.wait_for_everyone()
-        history.append(record)
+        progress.history.append(record)
         if accelerator.is_main_process:
             accelerator.print(_epoch_line(record))
-    if accelerator.is_main_process:
-        save_checkpoint(run_dir / "checkpoints" / "last", accelerator.unwrap_model(model), tokenizer, spec, backbone)
-        if best is None:  # no dev data: the last epoch is the model
-            save_checkpoint(run_dir / "checkpoints" / "best", accelerator.unwrap_model(model), tokenizer, spec, backbone)
-            best = history[-1]
-    metrics = {"name": config.name, "best_epoch": best["epoch"], "best": best.get("dev"), "epochs": history,
-               "select_metric": config.select_metric, "device": str(accelerator.device),
+            save(checkpoints / "last.new")
+            save_training_state(checkpoints / "last.new", optimizer, scheduler, {
+                "epoch": epoch, "history": progress.history, "best_value": progress.best_value,
+                "best_epoch": progress.best["epoch"] if progress.best else None, "python_rng": rng.getstate()})
+            replace_folder(checkpoints / "last.new", checkpoints / "last")
+    if progress.best is None:  # no dev data: the last epoch is the model
+        if accelerator.is_main_process:
+            save(checkpoints / "best")
+        progress.best = progress.history[-1]
+    metrics = {"name": config.name, "best_epoch": progress.best["epoch"], "best": progress.best.get("dev"),
+               "epochs": progress.history, "select_metric": config.select_metric, "device": str(accelerator.device),
                "mixed_precision": precision, "processes": accelerator.num_processes, **extra}
     if accelerator.is_main_process:
         (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics
+
+
+def train_epoch(accelerator, model, optimizer, scheduler, batches: list[list[Example]], config: TrainConfig,
+                pad_id: int, description: str) -> dict:
+    model.train()
+    start, total, tokens = time.perf_counter(), 0.0, 0
+    bar = tqdm(batches, desc=description, disable=not accelerator.is_main_process, leave=False, mininterval=2.0)
+    for examples in bar:
+        batch = collate(examples, pad_id).to(accelerator.device)
+        with accelerator.autocast():
+            loss = compute_loss(model, batch, config)
+        accelerator.backward(loss)
+        if config.max_grad_norm > 0:
+            accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        total += loss.item()
+        tokens += int(batch.attention_mask.sum())
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    seconds = time.perf_counter() - start
+    return {"train_loss": round(total / max(1, len(batches)), 4), "train_seconds": round(seconds, 1),
+            "train_tokens_per_second": round(tokens / seconds, 1)}
+
+
+def resolve_precision(setting: str, cuda: bool) -> str:
+    """auto: bf16 where the hardware computes it natively (CUDA GPUs from Ampere on; CPUs with AMX or
+    AVX512-BF16, where it trains about 1.5x faster than fp32), fp32 elsewhere."""
+    if setting != "auto":
+        return setting
+    if cuda:
+        return "bf16" if torch.cuda.is_bf16_supported() else "no"
+    return "bf16" if cpu_has_native_bf16() else "no"
+
+
+def cpu_has_native_bf16() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def _rng_state(saved) -> tuple:
+    """random.Random state from its JSON form (lists where the state has tuples)."""
+    version, internal, gauss = saved
+    return version, tuple(internal), gauss
 
 
 def _epoch_line(record: dict) -> str:

@@ -93,7 +93,8 @@ def _text_and_words(record: dict[str, Any], where: str) -> tuple[str, list[tuple
     return text, spans
 
 
-def _drop_overlaps(spans: list[tuple[int, int]], sentence_id: str, kind: str, notes: list[str]) -> list[tuple[int, int]]:
+def _drop_overlaps(spans: list[tuple[int, int]], sentence_id: str, kind: str,
+                   notes: list[str]) -> list[tuple[int, int]]:
     """BIO cannot nest: keep the longer of two overlapping spans (the first on a tie)."""
     kept: list[tuple[int, int]] = []
     for s, e in sorted(spans, key=lambda x: (-(x[1] - x[0]), x[0])):
