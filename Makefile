@@ -7,19 +7,19 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast lint style bench benchmark-quality clean
+.PHONY: install demo test test-fast lint style bench benchmark-quality bench-serve clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(TORCH)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[train,serve,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[train,serve,ray,dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Train on data/, export, tag the articles in examples/ and show what was found.
 demo: install
-	$(BIN)/eventtagger train --config configs/demo.yaml
+	$(BIN)/eventtagger train --config configs/demo.yaml --overwrite
 	$(BIN)/eventtagger export runs/demo -o models/demo
 	$(BIN)/eventtagger extract --model models/demo examples/ -o runs/demo/examples.jsonl --overwrite
 	$(BIN)/eventtagger show runs/demo/examples.jsonl
@@ -36,6 +36,10 @@ lint: install
 
 style: install
 	$(BIN)/ruff check --fix inference training tests bench
+
+# Load test of `eventtagger serve` on loopback: 1, 8 and 32 clients, with and without micro-batching.
+bench-serve: install
+	$(BIN)/python bench/load_test.py --model models/demo
 
 clean:
 	rm -rf runs models .pytest_cache

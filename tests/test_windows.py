@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from eventtagger.inference.windows import encode_text, pad_batch, plan_windows, window_ids
 
 

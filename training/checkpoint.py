@@ -58,8 +58,10 @@ def load_backbone(name: str, attn_implementation: str = "sdpa") -> Backbone:
     source = resolve_backbone(name)
     try:
         hf_tokenizer = AutoTokenizer.from_pretrained(source)
-        encoder = AutoModel.from_pretrained(source, attn_implementation=attn_implementation, add_pooling_layer=False) \
-            if _is_bert(source) else AutoModel.from_pretrained(source, attn_implementation=attn_implementation)
+        # fp32 master weights whatever the checkpoint stores (transformers 5 would keep its dtype)
+        kwargs = {"add_pooling_layer": False} if _is_bert(source) else {}
+        encoder = AutoModel.from_pretrained(source, attn_implementation=attn_implementation, dtype=torch.float32,
+                                            **kwargs)
     except OSError as exc:
         raise InputError(Problem("config", "backbone", f"cannot load {name!r}: {exc}")) from None
     cls_id = hf_tokenizer.cls_token_id if hf_tokenizer.cls_token_id is not None else hf_tokenizer.bos_token_id

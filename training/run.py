@@ -25,8 +25,11 @@ from .trainer import fit
 def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) -> Path:
     """Train as configured; `resume` continues the run folder's last epoch, `overwrite` replaces a finished
     or broken run. Without either, an existing run folder is refused rather than clobbered."""
+    from accelerate import PartialState
+
+    state = PartialState()  # under `accelerate launch`, one of several processes
     run_dir = Path(config.output_dir) / config.name
-    _check_run_folder(run_dir, config, resume, overwrite)
+    _check_run_folder(run_dir, config, resume, overwrite)  # read-only: every process refuses alike
     ontology = Ontology.load(config.ontology)
     train_docs = load_sources(config.train, ontology, "train")   # every problem, before any compute
     dev_docs = load_sources(config.dev, ontology, "dev")
@@ -49,10 +52,12 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) ->
         model.load_state_dict(load_file(str(resumable_folder(run_dir / "checkpoints" / "last") / "model.safetensors")))
     examples = build_examples(train_docs, backbone.tokenizer, spec)
 
-    if overwrite and run_dir.exists():
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    if state.is_main_process:
+        if overwrite and not resume and run_dir.exists():
+            shutil.rmtree(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    state.wait_for_everyone()
     extra = {"train_data": summarize(train_docs), "dev_data": summarize(dev_docs), "train_windows": len(examples),
              "hardware": _hardware(), "backbone": config.backbone}
     fit(config, model, examples, dev_docs, backbone.tokenizer, spec, run_dir, config.backbone, extra, resume=resume)

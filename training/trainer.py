@@ -166,8 +166,9 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
     rng = random.Random(config.seed)
     if not cuda and config.num_threads:
         torch.set_num_threads(config.num_threads)
-    steps_per_epoch = math.ceil(len(train_examples) / config.batch_size / accelerator.num_processes)
-    total_steps = steps_per_epoch * config.epochs
+    # accelerate's prepared scheduler advances once per process on every step, so count global batches
+    processes = accelerator.num_processes
+    total_steps = math.ceil(len(train_examples) / config.batch_size) // processes * processes * config.epochs
     optimizer = torch.optim.AdamW(parameter_groups(model, config), fused=cuda)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, linear_schedule(int(total_steps * config.warmup_ratio), total_steps))
@@ -186,14 +187,17 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
     lengths = [len(e.input_ids) for e in train_examples]
     for epoch in range(first_epoch, config.epochs + 1):
         ordered = length_grouped_batches(lengths, config.batch_size, rng)
-        shard = ordered[accelerator.process_index::accelerator.num_processes]
+        ordered = ordered[:len(ordered) // processes * processes]  # every process takes as many steps
+        shard = ordered[accelerator.process_index::processes]
         batches = [[train_examples[i] for i in indices] for indices in shard]
         record = {"epoch": epoch, **train_epoch(accelerator, model, optimizer, scheduler, batches, config,
                                                  spec.pad_id, f"epoch {epoch}/{config.epochs}")}
         if dev_documents and (epoch % config.eval_every_epochs == 0 or epoch == config.epochs):
             if accelerator.is_main_process:
+                started = time.perf_counter()
                 record["dev"] = evaluate(accelerator.unwrap_model(model), dev_documents, tokenizer, spec,
                                          accelerator.device, config.eval_batch_size, autocast_dtype)
+                record["eval_seconds"] = round(time.perf_counter() - started, 1)
                 value = selection_value(record["dev"], config.select_metric)
                 record["selection"] = round(value, 4)
                 if value > progress.best_value:
@@ -209,15 +213,16 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
                 "epoch": epoch, "history": progress.history, "best_value": progress.best_value,
                 "best_epoch": progress.best["epoch"] if progress.best else None, "python_rng": rng.getstate()})
             replace_folder(checkpoints / "last.new", checkpoints / "last")
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:  # evaluation, checkpoints and metrics are the main process's
+        return {}
     if progress.best is None:  # no dev data: the last epoch is the model
-        if accelerator.is_main_process:
-            save(checkpoints / "best")
+        save(checkpoints / "best")
         progress.best = progress.history[-1]
     metrics = {"name": config.name, "best_epoch": progress.best["epoch"], "best": progress.best.get("dev"),
                "epochs": progress.history, "select_metric": config.select_metric, "device": str(accelerator.device),
-               "mixed_precision": precision, "processes": accelerator.num_processes, **extra}
-    if accelerator.is_main_process:
-        (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+               "mixed_precision": precision, "processes": processes, **extra}
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics
 
 
