@@ -17,6 +17,7 @@ from typing import IO
 from .errors import InputError, Problem
 from .jsonl import dumps, iter_records
 from .schema import Document
+from .validation import SURROGATE_MESSAGE, surrogate_field
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,19 @@ class Source:
     rejected: Rejected | None = None
 
 
-def iter_inputs(inputs: list[str]) -> Iterator[Source]:
+def iter_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> Iterator[Source]:
     """Documents from .txt files (id = file name without suffix), .jsonl files (id and text used),
-    folders (their .txt and .jsonl files, sorted) and '-' (JSON Lines on stdin)."""
+    folders (their .txt and .jsonl files, sorted) and '-' (JSON Lines on stdin).
+
+    Every input is checked before the first is read (an InputError names a missing or empty one); files in
+    `exclude` (the job's own output and errors file, when they sit in an input folder) are never read."""
+    items = expand_inputs(inputs, exclude)
+    return _sources(items)
+
+
+def _sources(items: list[str]) -> Iterator[Source]:
     seen: dict[str, str] = {}
-    for item in _expand(inputs):
+    for item in items:
         for source in _read_one(item):
             doc = source.document
             if doc is not None and doc.id in seen:
@@ -49,22 +58,46 @@ def iter_inputs(inputs: list[str]) -> Iterator[Source]:
             yield source
 
 
-def _expand(inputs: list[str]) -> Iterator[str]:
+def expand_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> list[str]:
+    """The files to read, in order; an InputError lists every input that is missing, empty or of no known kind."""
+    excluded = {p.resolve() for p in exclude}
+    files: list[str] = []
+    problems: list[Problem] = []
     for item in inputs:
         path = Path(item)
-        if item != "-" and path.is_dir():
-            yield from sorted(str(p) for p in path.rglob("*") if p.suffix in (".txt", ".jsonl") and p.is_file())
-        elif item == "-" or path.suffix in (".txt", ".jsonl"):
-            if item != "-" and not path.is_file():
-                raise InputError(Problem(item, "", "does not exist"))
-            yield item
+        if item == "-":
+            files.append(item)
+        elif path.is_dir():
+            files += sorted(str(p) for p in path.rglob("*") if p.suffix in (".txt", ".jsonl") and p.is_file()
+                            and p.resolve() not in excluded)
+        elif path.suffix not in (".txt", ".jsonl"):
+            problems.append(Problem(item, "", "is neither a .txt file, a .jsonl file, a folder nor '-'"))
+        elif not path.is_file():
+            problems.append(Problem(item, "", "does not exist"))
+        elif path.resolve() in excluded:
+            problems.append(Problem(item, "", "is the output of this job (or its errors file) as well as an input"))
         else:
-            raise InputError(Problem(item, "", "is neither a .txt file, a .jsonl file, a folder nor '-'"))
+            files.append(item)
+    for item in files:
+        if item.endswith(".jsonl") and not _has_content(Path(item)):
+            problems.append(Problem(item, "", "is empty: it holds no documents to tag"))
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def _has_content(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return any(line.strip() for line in f)
 
 
 def _read_one(item: str) -> Iterator[Source]:
     if item.endswith(".txt"):
         raw = Path(item).read_bytes()
+        if surrogate_field(Path(item).stem) is not None:  # os.fsdecode's stand-ins for bytes that are not UTF-8
+            yield Source(item, rejected=Rejected(item, None, "the file name is not valid UTF-8, so it cannot be "
+                                                             "the document's id"))
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -77,12 +110,16 @@ def _read_one(item: str) -> Iterator[Source]:
             yield Source(where, rejected=Rejected(where, None, record.message))
             continue
         doc_id, text = record.get("id"), record.get("text")
-        if not isinstance(doc_id, str) or not doc_id:
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        surrogate = surrogate_field({"id": doc_id, "text": text, "meta": meta})
+        if surrogate is not None:
+            yield Source(where, rejected=Rejected(where, doc_id if isinstance(doc_id, str) and surrogate != "id"
+                                                  else None, f"field '{surrogate}' {SURROGATE_MESSAGE}"))
+        elif not isinstance(doc_id, str) or not doc_id:
             yield Source(where, rejected=Rejected(where, None, "field 'id' is required and must be a non-empty string"))
         elif not isinstance(text, str):
             yield Source(where, rejected=Rejected(where, doc_id, "field 'text' is required and must be a string"))
         else:
-            meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
             yield Source(where, Document(doc_id, text, meta=meta))
 
 
@@ -114,28 +151,39 @@ class DurableWriter:
 
 def completed_ids(path: Path) -> set[str]:
     """Ids already in an output file; a torn last line (the job was killed mid-write) is cut off."""
-    if not path.exists():
-        return set()
-    done: set[str] = set()
-    good_bytes = 0
-    with open(path, "rb") as f:
-        for raw in f:
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                done.add(json.loads(raw)["id"])
-            except (ValueError, KeyError, TypeError):
-                break
-            good_bytes += len(raw)
-    if good_bytes != path.stat().st_size:
-        with open(path, "r+b") as f:
-            f.truncate(good_bytes)
-    return done
+    return {str(record["id"]) for record in _complete_records(path, "id")}
 
 
 def rejected_places(path: Path) -> set[str]:
-    return {json.loads(line)["where"] for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip().endswith("}")} if path.exists() else set()
+    """Where the records already in an errors file came from; a torn last line is cut off."""
+    return {str(record["where"]) for record in _complete_records(path, "where")}
+
+
+def _complete_records(path: Path, key: str) -> list[dict]:
+    """The JSON lines of a file this module wrote, each holding `key`. A last line that is torn (no newline,
+    or not whole JSON: the job was killed mid-write) is cut off the file, so appending goes on cleanly; a bad
+    line before the last is no torn write but damage, and resuming past it would lose it, so it is refused."""
+    if not path.exists():
+        return []
+    records: list[dict] = []
+    good_bytes = 0
+    with open(path, "rb") as f:
+        lines = f.readlines()
+    for n, raw in enumerate(lines, 1):
+        try:
+            record = json.loads(raw) if raw.endswith(b"\n") else None
+        except (ValueError, RecursionError):
+            record = None
+        if not isinstance(record, dict) or key not in record:
+            if n < len(lines):
+                raise InputError(Problem(f"{path}, line {n}", key, "is not a complete record written by extract; "
+                                         "cannot resume past it (mend or remove that line, or pass --overwrite)"))
+            with open(path, "r+b") as f:
+                f.truncate(good_bytes)
+            break
+        records.append(record)
+        good_bytes += len(raw)
+    return records
 
 
 def errors_path(output: Path) -> Path:
@@ -143,7 +191,10 @@ def errors_path(output: Path) -> Path:
 
 
 def rejected_line(r: Rejected) -> str:
-    return json.dumps({"where": r.where, "id": r.doc_id, "error": r.reason}, ensure_ascii=False)
+    record = {"where": r.where, "id": r.doc_id, "error": r.reason}
+    # a file name that is not UTF-8 comes with surrogate stand-ins: they stay \udcxx escapes, or the line could
+    # not be written as UTF-8
+    return json.dumps(record, ensure_ascii=surrogate_field(record) is not None)
 
 
 def document_line(doc: Document) -> str:

@@ -6,6 +6,7 @@ Errors go to stderr as one sentence naming file, line and field; exit 2 for bad 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -64,12 +65,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # never a bare traceback, unless asked for
-        if os.environ.get("EVENTTAGGER_DEBUG"):
-            raise
-        print(f"eventtagger {args.command}: {type(exc).__name__}: {exc} (EVENTTAGGER_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
-        return 1
+    except OSError as exc:
+        if exc.filename is not None and exc.errno in _PATH_ERRORS:  # a path the user gave that cannot be used
+            print(f"eventtagger {args.command}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return 2
+        return _failure(args.command, exc)
+    except Exception as exc:
+        return _failure(args.command, exc)
+
+
+_PATH_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG}
+
+
+def _failure(command: str, exc: Exception) -> int:
+    """Not the input's fault: one line, exit 1; never a bare traceback, unless asked for."""
+    if os.environ.get("EVENTTAGGER_DEBUG"):
+        raise exc
+    print(f"eventtagger {command}: {type(exc).__name__}: {exc} (EVENTTAGGER_DEBUG=1 shows the traceback)",
+          file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -11,11 +11,22 @@ from .errors import InputError, Problem
 from .serve_command import SERVE_COMMAND
 
 
+def positive_int(value: str) -> int:
+    """An argparse type: a bad value is a usage error (exit 2), not a crash mid-run."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value!r}")
+    return number
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model folder written by `eventtagger export`")
     p.add_argument("--variant", default="int8", choices=["int8", "fp32"], help="which network of the folder")
-    p.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: the usable cores)")
-    p.add_argument("--batch-size", type=int, default=32, help="windows per network call")
+    p.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads (default: the usable cores)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="windows per network call")
 
 
 def _load_tagger(args: argparse.Namespace):
@@ -58,14 +69,16 @@ def _extract(args: argparse.Namespace) -> int:
 
         return run(args)
     from .batch import DurableWriter, completed_ids, errors_path, iter_inputs, rejected_line, rejected_places
-    from .jsonl import dumps
+    from .jsonl import check_output_file, dumps
 
     output = Path(args.output)
     errors = errors_path(output)
+    check_output_file(output)
     if output.exists() and not (args.resume or args.overwrite):
         raise InputError(Problem(str(output), "", "exists already; pass --resume to continue that job or "
                                  "--overwrite to start again"))
-    if args.overwrite and not args.resume:
+    sources = iter_inputs(args.inputs, exclude=(output, errors))  # every input checked before any work
+    if not args.resume:  # a new job: no output, and no errors file of an earlier one
         output.unlink(missing_ok=True)
         errors.unlink(missing_ok=True)
     done = completed_ids(output) if args.resume else set()
@@ -75,7 +88,7 @@ def _extract(args: argparse.Namespace) -> int:
     error_writer: list[DurableWriter] = []
 
     def documents():
-        for source in iter_inputs(args.inputs):
+        for source in sources:
             if source.rejected is not None:
                 if source.where not in rejected_before:
                     if not error_writer:
@@ -116,10 +129,12 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .jsonl import read_documents, write_documents
+    from .jsonl import check_output_file, read_documents, write_documents
     from .metrics import score
     from .schema import Document
 
+    if args.predictions_out:
+        check_output_file(args.predictions_out, "--predictions-out")
     tagger = _load_tagger(args)
     gold = read_documents(args.data, tagger.spec.ontology)
     predictions = list(_progress(tagger.tag(Document(d.id, d.text) for d in gold), "evaluate", len(gold)))
@@ -202,22 +217,30 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
 
 def _convert(args: argparse.Namespace) -> int:
     from .formats import readers, writers
-    from .jsonl import read_documents, write_documents
+    from .jsonl import check_output_file, read_documents, write_documents
     from .ontology import Ontology
     from .validation import check_record
 
     if args.target_format:
+        if args.target_format == "brat":  # a folder
+            if Path(args.output).exists() and not Path(args.output).is_dir():
+                raise InputError(Problem(args.output, "-o", "is a file; --to brat writes a folder of .txt and .ann"))
+        else:
+            check_output_file(args.output)
         documents = [d for path in args.sources for d in read_documents(path)]
         writers()[args.target_format](documents, args.output)
         print(f"wrote {len(documents)} documents as {args.target_format} to {args.output}", file=sys.stderr)
         return 0
+    check_output_file(args.output)
+    ontology = Ontology.load(args.ontology) if args.ontology else None
     conversion = readers()[args.source_format](args.sources)
-    if args.ontology:
-        ontology = Ontology.load(args.ontology)
-        problems = [p for d in conversion.documents
-                    for p in check_record(d.to_dict(), f"converted document {d.id}", ontology)]
-        if problems:
-            raise InputError(problems)
+    # every converted document must be one of SPEC §1, whatever the source held (and fit the ontology if given)
+    problems = [p for d in conversion.documents
+                for p in check_record(d.to_dict(), f"converted document {d.id!r}", ontology)]
+    if problems:
+        raise InputError(problems)
+    if not conversion.documents:
+        raise InputError(Problem(", ".join(args.sources), "", f"hold no {args.source_format} documents"))
     n = write_documents(args.output, conversion.documents)
     for note in conversion.notes[:10]:
         print(f"note: {note}", file=sys.stderr)

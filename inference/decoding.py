@@ -4,6 +4,7 @@ This is the only decoder: training's evaluation, `evaluate`, `extract` and the s
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,14 @@ from .windows import TextEncoding, Window
 
 @dataclass(frozen=True)
 class WindowScores:
-    """Log-probabilities for the tokens of one window, indexed by token - window.start.
-    roles maps a candidate trigger token (same indexing) to its role tag log-probs [tokens, role tags]."""
+    """Log-probabilities from one window.
+
+    entity, trigger  [words, tags] for the words this window owns (those whose first token lies in
+                     [window.own_start, window.own_end)), in text order: each word is read from one window only,
+                     so a long text holds one row per word, not one per token of overlapping windows
+    roles            a candidate trigger token (index token - window.start) -> role tag log-probs for every token
+                     of the window [tokens, role tags]: arguments may lie outside the part the window owns
+    """
     window: Window
     entity: np.ndarray
     trigger: np.ndarray
@@ -31,10 +38,11 @@ def decode_document(document: Document, encoding: TextEncoding, scores: list[Win
     if n_words == 0:
         return (), ()
     first_tokens = encoding.first_token
-    own_starts = np.array([s.window.own_start for s in scores])
-    home = np.searchsorted(own_starts, first_tokens, side="right") - 1  # window owning each word
-    entity_lp = np.stack([scores[k].entity[t - scores[k].window.start] for k, t in zip(home, first_tokens)])
-    trigger_lp = np.stack([scores[k].trigger[t - scores[k].window.start] for k, t in zip(home, first_tokens)])
+    home = np.repeat(np.arange(len(scores)), [len(s.entity) for s in scores])  # the window owning each word
+    if len(home) != n_words:
+        raise ValueError(f"the windows own {len(home)} words; the text has {n_words}")
+    entity_lp = np.concatenate([s.entity for s in scores])
+    trigger_lp = np.concatenate([s.trigger for s in scores])
 
     text, words = document.text, encoding.words
     entities = tuple(
@@ -64,7 +72,12 @@ def snap_to_entities(arguments: tuple[Argument, ...], entities: tuple[Entity, ..
     predicted entity it overlaps most, and dropped if it overlaps none (+2 F1 on M2E2 dev, see docs/RESULTS.md)."""
     out: dict[tuple[int, int, str], Argument] = {}
     for arg in arguments:
-        overlaps = [e for e in entities if e.start < arg.end and e.end > arg.start]
+        # decoded entities are in text order and never overlap, so their ends are sorted too: bisect to the
+        # first one ending after the argument's start (scanning them all made long texts quadratic)
+        i, overlaps = bisect.bisect_right(entities, arg.start, key=lambda e: e.end), []
+        while i < len(entities) and entities[i].start < arg.end:
+            overlaps.append(entities[i])
+            i += 1
         if not overlaps:
             continue
         best = max(overlaps, key=lambda e: (min(e.end, arg.end) - max(e.start, arg.start), -e.start))

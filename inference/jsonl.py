@@ -19,6 +19,7 @@ def iter_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Probl
     """
     name = "<stdin>" if str(path) == "-" else str(path)
     stream = sys.stdin.buffer if str(path) == "-" else _open_binary(path)
+    seen_record = False
     try:
         for lineno, raw in enumerate(stream, 1):
             where = f"{name}, line {lineno}"
@@ -27,12 +28,26 @@ def iter_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Probl
             except UnicodeDecodeError as exc:
                 yield where, Problem(where, "", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start})")
                 continue
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")  # a byte order mark, as Windows tools write
             if not line.strip():
                 continue
+            if not seen_record and line.lstrip().startswith("["):
+                # one problem for the whole file, not one per line of a pretty-printed array
+                yield where, Problem(where, "", "the file is a JSON array, not JSON Lines: write one JSON object "
+                                                "per line (e.g. jq -c '.[]' FILE)")
+                return
+            seen_record = True
             try:
-                record = json.loads(line)
+                record = json.loads(line, parse_constant=_not_json, parse_float=_finite)
             except json.JSONDecodeError as exc:
                 yield where, Problem(where, "", f"is not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except ValueError as exc:  # a number of over 4,300 digits
+                yield where, Problem(where, "", f"is not valid JSON ({str(exc).split(';')[0]})")
+                continue
+            except RecursionError:
+                yield where, Problem(where, "", "is nested too deeply to be read as JSON")
                 continue
             if not isinstance(record, dict):
                 yield where, Problem(where, "", f"must be a JSON object, not {type(record).__name__}")
@@ -41,6 +56,17 @@ def iter_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Probl
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _not_json(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")  # json.loads would take NaN and Infinity
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{literal} is too large for a number")
+    return value
 
 
 def read_documents(path: str | Path, ontology: Ontology | None = None) -> list[Document]:
@@ -66,8 +92,25 @@ def write_documents(target: str | Path | IO[str], documents: Iterable[Document])
     return n
 
 
+def check_output_file(path: str | Path, option: str = "-o") -> None:
+    """Refuse, before any work is done, an output path that cannot become a file: a folder, or a file in a
+    folder that does not exist ('-' is standard output)."""
+    if str(path) == "-":
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(Problem(str(path), option, "is a folder; name the output file to write"))
+    if not path.parent.is_dir():
+        raise InputError(Problem(str(path), option, f"cannot be written: the folder {path.parent} does not exist"))
+
+
 def dumps(document: Document) -> str:
-    return json.dumps(document.to_dict(), ensure_ascii=False)
+    """One JSON line. Characters that Python's `str.splitlines` and older JavaScript take for line ends are
+    escaped (json.dumps leaves U+0085, U+2028 and U+2029 raw), so no reader can cut a document in two."""
+    return json.dumps(document.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}  # only ever inside JSON strings
 
 
 def _open_binary(path: str | Path) -> IO[bytes]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .spec import FORMAT_VERSION, ModelCard, TaggerSpec
 
 MODEL = "model.onnx"            # int8 by default
@@ -40,11 +41,15 @@ class ModelFolder:
         verify_manifest(path, [VARIANTS[variant], TOKENIZER, CONFIG])
         try:
             config = json.loads((path / CONFIG).read_text(encoding="utf-8"))
+            if not isinstance(config, dict):
+                raise TypeError(f"it holds a JSON {type(config).__name__}, not an object")
             if config.get("format_version") != FORMAT_VERSION:
                 raise ModelFolderError(f"{path / CONFIG}: format_version {config.get('format_version')!r} is not "
                                        f"{FORMAT_VERSION}; this eventtagger cannot read it")
             spec = TaggerSpec.from_dict(config)
-        except (ValueError, KeyError, TypeError) as exc:
+        except KeyError as exc:
+            raise ModelFolderError(f"{path / CONFIG} is malformed: {exc} is missing") from None
+        except (ValueError, TypeError, AttributeError, RecursionError, InputError) as exc:  # InputError: its ontology
             raise ModelFolderError(f"{path / CONFIG} is malformed: {exc}") from None
         card = ModelCard(name=config.get("name", path.name), version=config.get("version", ""),
                          backbone=config.get("backbone", ""), training_data=config.get("training_data", {}),
@@ -80,8 +85,11 @@ def verify_manifest(folder: Path, must_check: list[str]) -> None:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["sha256"]
     except FileNotFoundError:
         raise ModelFolderError(f"{folder} has no {MANIFEST}; refusing to load an unverified model") from None
-    except (ValueError, KeyError, TypeError):
-        raise ModelFolderError(f"{folder / MANIFEST} is malformed; refusing to load") from None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        manifest = None
+    if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
+        raise ModelFolderError(f"{folder / MANIFEST} is malformed (not {{\"sha256\": {{file: digest}}}}); "
+                               "refusing to load")
     for name in manifest:
         if not (folder / name).is_file():
             raise ModelFolderError(f"{folder} is incomplete: {name} is listed in {MANIFEST} but missing")

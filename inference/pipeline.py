@@ -52,10 +52,14 @@ def _tag_chunk(documents: list[Document], tokenizer: Tokenizer, network: Network
         for i, (d, k) in enumerate(batch):
             window = plans[d][k]
             length = window.end - window.start
+            lo, hi = np.searchsorted(encodings[d].first_token, [window.own_start, window.own_end])
+            owned = encodings[d].first_token[lo:hi] - window.start + 1  # rows of the words it owns ([CLS] is 0)
+            # the decoder reads a role row only where this window owns the token (rows held for a whole
+            # chunk are most of its memory on long texts)
             roles = {pos - 1: log_softmax(out.role_logits[r, 1:1 + length])
-                     for r, pos in candidates[i] if 1 <= pos <= length}
-            scores[(d, k)] = WindowScores(window, log_softmax(out.entity_logits[i, 1:1 + length]),
-                                          log_softmax(out.trigger_logits[i, 1:1 + length]), roles)
+                     for r, pos in candidates[i] if window.own_start <= window.start + pos - 1 < window.own_end}
+            scores[(d, k)] = WindowScores(window, log_softmax(out.entity_logits[i, owned]),
+                                          log_softmax(out.trigger_logits[i, owned]), roles)
     for d, doc in enumerate(documents):
         entities, events = decode_document(doc, encodings[d], [scores[(d, k)] for k in range(len(plans[d]))], spec)
         yield doc.with_predictions(entities, events, meta)

@@ -20,6 +20,7 @@ request, with no document text. The service reads no paths from requests: the mo
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -135,6 +136,11 @@ def _checked_documents(inputs: list, prefix: str, limits: ServiceLimits) -> list
                            f"{limits.max_documents} (send several requests)", prefix or None)
     first: dict[str, int] = {}
     for i, doc in enumerate(inputs):
+        try:  # meta is echoed in the answer, which must be JSON in UTF-8: no NaN, no lone surrogate
+            json.dumps(doc.meta, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise ServiceError(422, "invalid_request", f"meta cannot be echoed as JSON ({exc})",
+                               where(i, "meta")) from None
         if len(doc.text) > limits.max_text_chars:
             raise ServiceError(413, "text_too_long", f"the text has {len(doc.text)} characters; at most "
                                f"{limits.max_text_chars}", where(i, "text"))
@@ -191,6 +197,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8, nested past the stack, or holds a 5,000-digit number
+            return _error(request, 400, "invalid_json", "the body is not valid JSON in UTF-8")
         codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
         return _error(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
                       headers=getattr(exc, "headers", None))

@@ -49,6 +49,11 @@ class TaggerSpec:
                           stride=int(data["stride"]), cls_id=int(special["cls"]), sep_id=int(special["sep"]),
                           pad_id=int(special["pad"]), candidate_threshold=float(data["candidate_threshold"]),
                           argument_spans=str(data.get("argument_spans", "free")))
+        if not 0 <= spec.stride < spec.max_length - 2:  # windows hold [CLS] and [SEP] besides their tokens
+            raise ValueError(f"max_length {spec.max_length} and stride {spec.stride} make no windows "
+                             "(need 0 <= stride < max_length - 2)")
+        if min(spec.cls_id, spec.sep_id, spec.pad_id) < 0:
+            raise ValueError("special token ids must not be negative")
         if spec.argument_spans not in ARGUMENT_SPANS:
             raise ValueError(f"argument_spans must be one of {ARGUMENT_SPANS}, not {spec.argument_spans!r}")
         labels = data.get("labels", {})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from .model_folder import TOKENIZER, VARIANTS, ModelFolder
+from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
 from .network import Network, OnnxNetwork
 from .pipeline import prepare_tokenizer, tag_documents
 from .schema import Document
@@ -37,8 +37,19 @@ class EventTagger:
         """Open a model folder (SPEC §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
         `threads` defaults to the cores this process may use."""
         folder = ModelFolder.open(path, variant)
-        tokenizer = Tokenizer.from_file(str(folder.file(TOKENIZER)))
-        network = OnnxNetwork(folder.file(VARIANTS[variant]), threads=threads)
+        try:
+            tokenizer = Tokenizer.from_file(str(folder.file(TOKENIZER)))
+        except Exception as exc:  # tokenizers raises a bare Exception for a malformed file
+            raise ModelFolderError(f"{folder.file(TOKENIZER)} cannot be read as a tokenizer ({exc})") from None
+        special = {"cls": folder.spec.cls_id, "sep": folder.spec.sep_id, "pad": folder.spec.pad_id}
+        if max(special.values()) >= tokenizer.get_vocab_size():
+            raise ModelFolderError(f"{folder.file(CONFIG)}: special_tokens {special} lie outside the tokenizer's "
+                                   f"vocabulary of {tokenizer.get_vocab_size()}")
+        try:
+            network = OnnxNetwork(folder.file(VARIANTS[variant]), threads=threads)
+        except Exception as exc:  # onnxruntime's errors have no common base class
+            raise ModelFolderError(f"{folder.file(VARIANTS[variant])} cannot be loaded by onnxruntime "
+                                   f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
         return cls(tokenizer, network, folder.spec, folder.card, batch_size)
 
     @property

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ def check_file(path: str | Path, ontology: Ontology | None = None) -> tuple[list
     documents: list[Document] = []
     problems: list[Problem] = []
     first_line: dict[str, str] = {}
+    lines = 0
     for where, record in iter_records(path):
+        lines += 1
         if isinstance(record, Problem):
             problems.append(record)
             continue
@@ -35,6 +38,8 @@ def check_file(path: str | Path, ontology: Ontology | None = None) -> tuple[list
         problems.extend(found)
         if not found:
             documents.append(Document.from_dict(record))
+    if not lines:  # most likely the wrong file, or one whose writer failed
+        problems.append(Problem("<stdin>" if str(path) == "-" else str(path), "", "is empty: it holds no documents"))
     return documents, problems
 
 
@@ -44,6 +49,10 @@ def check_record(record: dict[str, Any], where: str, ontology: Ontology | None =
     def bad(field: str, message: str) -> None:
         problems.append(Problem(where, field, message))
 
+    surrogate = surrogate_field(record)
+    if surrogate is not None:
+        bad(surrogate, SURROGATE_MESSAGE)
+        return problems
     doc_id, text = record.get("id"), record.get("text")
     if not isinstance(doc_id, str) or not doc_id:
         bad("id", "is required and must be a non-empty string")
@@ -138,6 +147,36 @@ def check_record(record: dict[str, Any], where: str, ontology: Ontology | None =
         _check_overlaps(arg_spans, "argument", bad)
     _check_overlaps(triggers, "trigger", bad)
     return problems
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_MESSAGE = ("holds a lone surrogate (a \\ud800-\\udfff escape that is half of a pair), which is no "
+                     "Unicode character and cannot be written as UTF-8")
+
+
+def surrogate_field(value: Any, field: str = "") -> str | None:
+    """The first field of a JSON value whose string (or key) holds a lone surrogate, which `json.loads` lets
+    through from an escape such as "\\ud800"; None if there is none.
+
+    >>> surrogate_field({"id": "d", "entities": [{"text": "x\\ud800"}]}), surrogate_field({"text": "😀"})
+    ('entities[0].text', None)
+    """
+    if isinstance(value, str):
+        return field if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            name = f"{field}.{key}" if field else str(key)
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return name
+            found = surrogate_field(inner, name)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            found = surrogate_field(inner, f"{field}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _check_overlaps(spans: list[tuple[int, int, str]], kind: str, bad) -> None:

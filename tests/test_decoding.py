@@ -40,7 +40,8 @@ def scores(s: TaggerSpec, window: Window, roles_for_trigger: dict[int, int]) -> 
     for trigger_token, _ in ((1, None), (4, None)):
         if window.start <= trigger_token < window.end:
             rows[trigger_token - window.start] = log_probs(n, len(role.names), local(roles_for_trigger))
-    return WindowScores(window, entities, triggers, rows)
+    owned = slice(window.own_start - window.start, window.own_end - window.start)  # one token per word
+    return WindowScores(window, entities[owned], triggers[owned], rows)
 
 
 def test_single_window(ontology):

@@ -46,3 +46,24 @@ def test_empty_text_gets_one_empty_window(minilm_tokenizer):
 def test_pad_batch_rounds_up():
     ids, mask = pad_batch([np.array([1, 2, 3]), np.array([4])], pad_id=0, multiple=8)
     assert ids.shape == (2, 8) and mask.sum() == 4 and ids[1, 1] == 0
+
+
+@pytest.mark.parametrize("piece_chars", [7, 64, 1000])
+def test_long_text_tokenized_in_pieces_equals_one_call(minilm_tokenizer, monkeypatch, piece_chars):
+    """Tokenizing in pieces (to bound memory) gives the tokens and words of one call over the whole text."""
+    from eventtagger.inference import windows
+
+    text = ("Rockets struck Erbil's airbase\r\non Monday;  officials in Басра said 12 people (北京市) were hurt. "
+            "Café e\u0301tait 👩\u200d👩\u200d👧 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tend. ") * 5
+    whole = encode_text(minilm_tokenizer, text)
+    monkeypatch.setattr(windows, "PIECE_CHARS", piece_chars)
+    pieces = encode_text(minilm_tokenizer, text)
+    if piece_chars >= 64:  # cuts fall on white space: exactly the same tokens
+        assert pieces.ids.tolist() == whole.ids.tolist()
+        assert pieces.words.tolist() == whole.words.tolist()
+        assert pieces.first_token.tolist() == whole.first_token.tolist()
+        assert pieces.word_of_token.tolist() == whole.word_of_token.tolist()
+    # whatever the cuts, every word slices the text and words are in order and disjoint
+    spans = pieces.words.tolist()
+    assert all(text[s:e].strip() == text[s:e] and s < e for s, e in spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))

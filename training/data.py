@@ -50,6 +50,20 @@ def load_sources(sources: tuple[DataSource, ...], ontology: Ontology, role: str)
     return documents
 
 
+def load_train_and_dev(train: tuple[DataSource, ...], dev: tuple[DataSource, ...],
+                       ontology: Ontology) -> tuple[list[Document], list[Document]]:
+    """Both sets; or one InputError with every problem of both, so a user fixes them all in one go."""
+    loaded, problems = [], []
+    for sources, role in ((train, "train"), (dev, "dev")):
+        try:
+            loaded.append(load_sources(sources, ontology, role))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return loaded[0], loaded[1]
+
+
 def summarize(documents: list[Document]) -> dict:
     """Counts that travel into metrics.json and the model card."""
     types = Counter(ev.type for d in documents for ev in d.events)

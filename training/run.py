@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from .checkpoint import load_backbone, resumable_folder
 from .config import TrainConfig
-from .data import load_sources, summarize
+from .data import load_train_and_dev, summarize
 from .features import build_examples
 from .model import EventTaggerModel, HeadConfig
 from .trainer import fit
@@ -31,8 +31,7 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) ->
     run_dir = Path(config.output_dir) / config.name
     _check_run_folder(run_dir, config, resume, overwrite)  # read-only: every process refuses alike
     ontology = Ontology.load(config.ontology)
-    train_docs = load_sources(config.train, ontology, "train")   # every problem, before any compute
-    dev_docs = load_sources(config.dev, ontology, "dev")
+    train_docs, dev_docs = load_train_and_dev(config.train, config.dev, ontology)  # every problem, before compute
     if not train_docs:
         raise InputError(Problem("config", "train", "holds no documents"))
     if config.max_train_documents:

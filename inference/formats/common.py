@@ -6,11 +6,20 @@ Spans that coincide exactly are allowed, as in validation (one span, several rol
 
 >>> keep_longest([(0, 5), (2, 4), (6, 8), (6, 8)], span=lambda s: s)
 ([(0, 5), (6, 8), (6, 8)], [((2, 4), (0, 5))])
+
+Records of other tools' JSON are checked for the shape the readers rely on before they are read, so a
+malformed one is an InputError naming its field rather than a KeyError deep in a reader:
+
+>>> try:
+...     check_shape({"words": ["a", 1]}, {"words": [str], "index?": list}, "f.json, line 3")
+... except InputError as exc:
+...     print(exc)
+f.json, line 3, field 'words[1]': must be a string, not int
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import InputError, Problem
 from ..schema import Document
@@ -47,3 +56,39 @@ def refuse_duplicate_ids(documents: Iterable[tuple[str, Document]]) -> None:
         if doc.id in first:
             raise InputError(Problem(where, "id", f"document id {doc.id!r} again (first in {first[doc.id]})"))
         first[doc.id] = where
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}
+
+
+def check_shape(value: Any, shape: Any, where: str, field: str = "") -> None:
+    """Raise an InputError naming the first part of `value` that lacks `shape`: a type or a tuple of types,
+    `[shape]` for a list of such, `{key: shape}` for an object with these keys (`key?`: may be absent).
+    Integers are not booleans; strings must not be empty."""
+    def fail(message: str) -> None:
+        raise InputError(Problem(where, field, message))
+
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            fail(f"must be an object, not {_kind(value)}")
+        for key, inner in shape.items():
+            name = key.rstrip("?")
+            if name in value:
+                check_shape(value[name], inner, where, f"{field}.{name}" if field else name)
+            elif not key.endswith("?"):
+                raise InputError(Problem(where, f"{field}.{name}" if field else name, "is missing"))
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            fail(f"must be a list, not {_kind(value)}")
+        for i, item in enumerate(value):
+            check_shape(item, shape[0], where, f"{field}[{i}]")
+    else:
+        kinds = shape if isinstance(shape, tuple) else (shape,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            fail(f"must be {' or '.join(_KIND_NAMES.get(k, k.__name__) for k in kinds)}, not {_kind(value)}")
+        if isinstance(value, str) and not value:
+            fail("must not be empty")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__

@@ -88,6 +88,8 @@ def _document(task: Any, where: str, n: int, stem: str, notes: list[str]) -> Doc
         raise InputError(Problem(where, "data.text", "is missing or not a string (not a Label Studio text task?)"))
     text = data["text"]
     doc_id = data.get("id", task.get("id", f"{stem}-{n}"))
+    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or doc_id == "":
+        raise InputError(Problem(where, "data.id", "must be a non-empty string or a number"))
     meta = data.get("meta", {"source": "label-studio"})
     if not isinstance(meta, dict):
         raise InputError(Problem(where, "data.meta", "must be an object"))
@@ -140,7 +142,7 @@ def _region(item: dict[str, Any], field: str, index: int, text: str, where: str,
     if not 0 <= start < end <= len(text.encode("utf-16-le")) // 2:  # code points <= UTF-16 units
         raise InputError(Problem(where, f"{field}.value.end", f"[{start}, {end}) is empty or outside the text "
                                                               f"(length {len(text)})"))
-    if not isinstance(labels, list) or not labels or not all(isinstance(label, str) for label in labels):
+    if not isinstance(labels, list) or not labels or not all(isinstance(label, str) and label for label in labels):
         raise InputError(Problem(where, f"{field}.value.labels", "must be a non-empty list of labels"))
     if len(labels) > 1:
         notes.append(f"{where}: region {field} has {len(labels)} labels; kept the first, {labels[0]!r}")
@@ -177,7 +179,7 @@ def _events(regions: dict[str, _Region], relations: list[tuple[int, dict[str, An
     for i, rel in relations:
         ends = [rel.get("from_id"), rel.get("to_id")]
         for key, ref in zip(("from_id", "to_id"), ends, strict=True):
-            if ref not in regions:
+            if not isinstance(ref, str) or ref not in regions:
                 raise InputError(Problem(where, f"{field}[{i}].{key}", f"{ref!r} names no region of this task"))
         source, target = (regions[ref] for ref in ends)
         if target.trigger and not source.trigger:
@@ -187,7 +189,7 @@ def _events(regions: dict[str, _Region], relations: list[tuple[int, dict[str, An
             notes.append(f"{where}: skipped relation {field}[{i}] between {kind}")
             continue
         roles = rel.get("labels")
-        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
             raise InputError(Problem(where, f"{field}[{i}].labels", "must name the argument's role"))
         entity = target.id if target.id in entity_ids else None
         arguments[source.id].extend(Argument(role, target.start, target.end, text[target.start:target.end], entity)

@@ -15,6 +15,12 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
 from . import Conversion
+from .common import check_shape
+
+_SPAN = {"start": int, "end": int}
+RECORD = {"sentence_id": str, "sentence": str, "sentence_start": int, "words": [str], "index": [[(int, str)]],
+          "golden-entity-mentions?": [{**_SPAN, "entity-type": str}],
+          "golden-event-mentions?": [{"trigger": _SPAN, "event_type": str, "arguments?": [{**_SPAN, "role": str}]}]}
 
 
 def read(paths: Sequence[str]) -> Conversion:
@@ -41,37 +47,39 @@ def _records(path: str):
                 label = "line"
             for n, record in items:
                 where = f"{path}, {label} {n}"
-                missing = [k for k in ("sentence_id", "sentence", "words", "index", "sentence_start")
-                           if k not in record]
-                if missing:
-                    raise InputError(Problem(where, missing[0], "is missing (not an M2E2 record?)"))
+                check_shape(record, RECORD, where)
                 yield where, record
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(path, "", f"cannot be read as M2E2 ({exc})")) from None
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON or UTF-8, a 5,000-digit number
+        raise InputError(Problem(path, "", f"cannot be read as M2E2 ({type(exc).__name__}: {exc})")) from None
 
 
 def _document(sentence_id: str, parts: list[tuple[str, dict[str, Any]]], notes: list[str]) -> Document:
     where, first = parts[0]
     text, word_spans = _text_and_words(first, where)
 
-    def span(start: int, end: int) -> tuple[int, int]:
+    def span(obj: dict[str, Any], where: str, field: str) -> tuple[int, int]:
+        start, end = obj["start"], obj["end"]
+        if not 0 <= start < end <= len(word_spans):
+            raise InputError(Problem(where, field, f"word span [{start}, {end}) is empty or outside the sentence "
+                                                   f"({len(word_spans)} words)"))
         return word_spans[start][0], word_spans[end - 1][1]
 
     entity_spans: dict[tuple[int, int], str] = {}
-    for _, record in parts:
-        for m in record.get("golden-entity-mentions", []):
-            entity_spans.setdefault(span(m["start"], m["end"]), m["entity-type"])
+    for where, record in parts:
+        for i, m in enumerate(record.get("golden-entity-mentions", [])):
+            entity_spans.setdefault(span(m, where, f"golden-entity-mentions[{i}]"), m["entity-type"])
     kept = _drop_overlaps(sorted(entity_spans), sentence_id, "entity", notes)
     entities = tuple(Entity(f"T{i + 1}", s, e, entity_spans[(s, e)], text[s:e]) for i, (s, e) in enumerate(kept))
     entity_id = {(e.start, e.end): e.id for e in entities}
 
     events: dict[tuple[int, int, str], dict[tuple[int, int, str], None]] = {}
-    for _, record in parts:
-        for ev in record.get("golden-event-mentions", []):
-            key = (*span(ev["trigger"]["start"], ev["trigger"]["end"]), ev["event_type"])
+    for where, record in parts:
+        for i, ev in enumerate(record.get("golden-event-mentions", [])):
+            field = f"golden-event-mentions[{i}]"
+            key = (*span(ev["trigger"], where, f"{field}.trigger"), ev["event_type"])
             args = events.setdefault(key, {})
-            for a in ev.get("arguments", []):
-                args[(*span(a["start"], a["end"]), a["role"])] = None
+            for j, a in enumerate(ev.get("arguments", [])):
+                args[(*span(a, where, f"{field}.arguments[{j}]"), a["role"])] = None
     out_events = []
     for (ts, te, etype), args in sorted(events.items()):
         arguments = tuple(Argument(role, s, e, text[s:e], entity_id.get((s, e))) for s, e, role in args)
@@ -81,9 +89,19 @@ def _document(sentence_id: str, parts: list[tuple[str, dict[str, Any]]], notes: 
 
 def _text_and_words(record: dict[str, Any], where: str) -> tuple[str, list[tuple[int, int]]]:
     text, offset = record["sentence"], record["sentence_start"]
-    spans = []
-    for word, (a, b) in zip(record["words"], record["index"]):
-        start, end = int(a) - offset, int(b) - offset + 1
+    spans: list[tuple[int, int]] = []
+    if len(record["words"]) != len(record["index"]):
+        raise InputError(Problem(where, "index", f"has {len(record['index'])} word spans for "
+                                                 f"{len(record['words'])} words"))
+    for i, (word, pair) in enumerate(zip(record["words"], record["index"])):
+        try:
+            a, b = pair
+            start, end = int(a) - offset, int(b) - offset + 1
+        except ValueError:
+            raise InputError(Problem(where, f"index[{i}]", f"{pair!r} is not a pair of word offsets")) from None
+        if not (spans[-1][1] if spans else 0) <= start < end:
+            raise InputError(Problem(where, f"index[{i}]", f"{pair!r} is empty, outside the sentence or before "
+                                                           "the word before it"))
         if text[start:end] != word:
             if start <= len(text) and word.startswith(text[start:]):
                 text = text[:start] + word  # the stored sentence lost its last characters

@@ -90,7 +90,11 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str
 
 
 def _read_source(documents_file: Path, dropped: Counter[str], notes: list[str]) -> list[tuple[str, Document]]:
-    records = {str(row["_id"]): (where, row) for where, row in _rows(documents_file, ("_id", "text"))}
+    records: dict[str, tuple[str, dict[str, Any]]] = {}
+    for where, row in _rows(documents_file, ("_id", "text")):
+        if str(row["_id"]) in records:  # a dict would keep the last silently
+            raise InputError(Problem(where, "_id", f"{row['_id']!r} again (first at {records[str(row['_id'])][0]})"))
+        records[str(row["_id"])] = (where, row)
     entities_file = documents_file.with_name("entities.json")
     if not entities_file.is_file():
         raise InputError(Problem(str(entities_file), "", "is missing (re3d keeps entities beside documents.json)"))

@@ -38,7 +38,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
 from . import Conversion
-from .common import keep_longest, refuse_duplicate_ids
+from .common import check_shape, keep_longest, refuse_duplicate_ids
 
 # KAIROS event type -> ACE event type.
 EVENT_TYPES: dict[str, str] = {
@@ -82,7 +82,10 @@ MONEY_ONLY: dict[str, str] = {"Transaction.Donation.Unspecified": "ArtifactMoney
 ENTITY_LABELS: dict[str, str] = {"PER": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "FAC",
                                  "VEH": "VEH", "WEA": "WEA", "MON": "VALUE"}
 
-_REQUIRED = ("doc_id", "sentences", "entity_mentions", "event_mentions")
+_SPAN = {"start": int, "end": int}
+RECORD = {"doc_id": (str, int), "sentences": list, "entity_mentions": [{**_SPAN, "id?": (str, int)}],
+          "event_mentions": [{"event_type": str, "trigger": _SPAN,
+                              "arguments?": [{"entity_id": (str, int), "role": str}]}]}
 
 
 def read(paths: Sequence[str]) -> Conversion:
@@ -104,12 +107,13 @@ def _records(path: str) -> Iterator[tuple[str, dict[str, Any]]]:
                 if not line.strip():
                     continue
                 where = f"{path}, line {lineno}"
-                record = json.loads(line)
-                missing = [k for k in _REQUIRED if not isinstance(record, dict) or k not in record]
-                if missing:
-                    raise InputError(Problem(where, missing[0], "is missing (not a WikiEvents record?)"))
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError) as exc:
+                    raise InputError(Problem(where, "", f"is not valid JSON ({exc})")) from None
+                check_shape(record, RECORD, where)
                 yield where, record
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(path, "", f"cannot be read as WikiEvents JSON Lines ({exc})")) from None
 
 
@@ -124,7 +128,10 @@ def _text_and_tokens(record: dict[str, Any], where: str) -> tuple[str, list[tupl
             words, string = sentence
             base = words[0][1]
             spans = [(offset + start - base, offset + end - base, word) for word, start, end in words]
-        except (TypeError, ValueError, IndexError):
+            if not isinstance(string, str) or not all(isinstance(s, int) and isinstance(e, int) and
+                                                      isinstance(w, str) for s, e, w in spans):
+                raise TypeError
+        except (TypeError, ValueError, IndexError, KeyError):
             raise InputError(Problem(where, field, "must be [[[token, start, end], ...], sentence]")) from None
         for start, end, word in spans:
             if string[start - offset:end - offset] != word:
