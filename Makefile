@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 # The CPU build of torch (an unpinned torch pulls a multi-GB CUDA build). On a GPU machine:
 #   make install TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 TORCH  ?= torch==2.13.0
+QUALITY_CONFIG ?= configs/m2e2_plus_ours.yaml
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: install demo test test-fast lint style bench benchmark-quality bench-serve clean
@@ -36,6 +37,15 @@ lint: install
 
 style: install
 	$(BIN)/ruff check --fix inference training tests bench
+
+# CPU extraction speed against the transformers pipeline (needs models/demo: runs `make demo` first if absent).
+bench: install
+	test -f models/demo/manifest.json || $(MAKE) demo
+	$(BIN)/python bench/speed.py --model models/demo --run runs/demo --json-out docs/performance.json
+
+# Extraction quality: trains the chosen config, exports it, scores it on every data set, writes docs/RESULTS.md.
+benchmark-quality: install
+	$(BIN)/python bench/quality.py --config $(QUALITY_CONFIG)
 
 # Load test of `eventtagger serve` on loopback: 1, 8 and 32 clients, with and without micro-batching.
 bench-serve: install
