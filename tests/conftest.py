@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -7,7 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+# the public data sets and seed articles: ../shared beside the checkout, or where EVENTTAGGER_SHARED points
+SHARED = Path(os.environ.get("EVENTTAGGER_SHARED", ROOT.parent / "shared"))
+SHARED_DATASETS = SHARED / "datasets"
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +35,7 @@ def minilm_tokenizer():
 def needs_datasets(*parts: str) -> Path:
     path = SHARED_DATASETS.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs the public datasets at {path} (not shipped with the repository)")
+        pytest.skip(f"needs the public datasets at {path} (not shipped with the repository; set EVENTTAGGER_SHARED)")
     return path
 
 

@@ -8,7 +8,7 @@ import pytest
 from eventtagger.inference.jsonl import read_documents
 from eventtagger.inference.validation import check_file
 
-from .conftest import ROOT
+from .conftest import ROOT, SHARED
 
 SPLITS = ("train", "dev", "test")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])|\n+")
@@ -75,9 +75,9 @@ def test_not_template_filled(documents):
 
 def test_no_seed_article_text(documents):
     """The two seed articles must stay out of the training data."""
-    seeds = ROOT.parent / "shared" / "seeds"
+    seeds = SHARED / "seeds"
     if not seeds.is_dir():
-        pytest.skip("the seed articles (../shared/seeds) are not here")
+        pytest.skip(f"the seed articles are not at {seeds} (set EVENTTAGGER_SHARED)")
     corpus_grams = set()
     for d in documents:
         words = re.findall(r"\w+", d.text.lower())

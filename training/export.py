@@ -144,7 +144,7 @@ def quantize(fp32: Path, int8: Path) -> None:
     root.setLevel(logging.ERROR)  # it warns about tensors it rightly leaves alone (the integer candidate rows)
     try:
         # the fused graph holds com.microsoft operators whose output types shape inference cannot tell
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=False,
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)
