@@ -171,7 +171,13 @@ def run_child(args) -> dict:
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS. VmHWM where /proc has it: getrusage's ru_maxrss keeps the peak of the parent
+    from before exec (the parent built the pipeline model with torch), which hid the runtime's own figure."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _finish(config: str, tokens: int, seconds: float, n_docs: int, latencies: list[float], cold: float,

@@ -12,6 +12,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from .decoding import WindowScores, decode_document
+from .defaults import DEFAULT_BATCH_SIZE
 from .network import Network, log_softmax
 from .schema import Document
 from .spec import TaggerSpec
@@ -26,7 +27,8 @@ def prepare_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
 
 
 def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
-                  batch_size: int = 32, chunk_size: int = 256, meta: dict | None = None) -> Iterator[Document]:
+                  batch_size: int = DEFAULT_BATCH_SIZE, chunk_size: int = 256,
+                  meta: dict | None = None) -> Iterator[Document]:
     """Tag documents lazily, in input order. Windows of `chunk_size` documents at a time are sorted by
     length before batching, so a batch holds windows of similar length and little padding."""
     iterator = iter(documents)

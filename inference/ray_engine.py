@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from .batch import DurableWriter, completed_ids, iter_inputs, rejected_line, rejected_places
+from .defaults import DEFAULT_BATCH_SIZE
 from .errors import InputError, Problem
 from .jsonl import dumps
 from .model_folder import ModelFolder
@@ -59,7 +60,7 @@ class RayJob:
     model: Path
     variant: str = "int8"
     threads: int = 1              # per actor
-    batch_size: int = 32          # windows per network call
+    batch_size: int = DEFAULT_BATCH_SIZE  # windows per network call
     address: str | None = None    # None: RAY_ADDRESS, or else a Ray started on this machine
     num_actors: int | None = None  # None: the cluster's CPUs / threads
     shard_size: int = 10_000

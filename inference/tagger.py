@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from .defaults import DEFAULT_BATCH_SIZE
 from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
 from .network import Network, OnnxNetwork
 from .pipeline import prepare_tokenizer, tag_documents
@@ -24,7 +25,7 @@ from .spec import ModelCard, TaggerSpec
 
 class EventTagger:
     def __init__(self, tokenizer: Tokenizer, network: Network, spec: TaggerSpec, card: ModelCard,
-                 batch_size: int = 32):
+                 batch_size: int = DEFAULT_BATCH_SIZE):
         self.tokenizer = prepare_tokenizer(tokenizer)
         self.network = network
         self.spec = spec
@@ -33,7 +34,7 @@ class EventTagger:
 
     @classmethod
     def load(cls, path: str | Path, variant: str = "int8", threads: int | None = None,
-             batch_size: int = 32) -> EventTagger:
+             batch_size: int = DEFAULT_BATCH_SIZE) -> EventTagger:
         """Open a model folder (SPEC §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
         `threads` defaults to the cores this process may use."""
         folder = ModelFolder.open(path, variant)
