@@ -47,15 +47,24 @@ CONTROL = "Rockets\x00 struck\x07 the\x1b[31m airbase\x7f near\x85 Erbil\u2028 o
 LONG = "Officials in the region described a calm week with markets open and schools running. " * 12_000  # ~1 MB
 
 
-def gold_with(**changes) -> dict:
-    record = json.loads(json.dumps(GOLD))
+def edited(record: dict, **changes) -> dict:
+    """A deep copy of `record` with each change applied: the key is a path with `__` between its steps
+    (`events__0__trigger__end`), the value is what goes there, or KeyError to delete it."""
+    record = json.loads(json.dumps(record))
     for path, value in changes.items():
         target = record
         *parents, last = path.split("__")
         for p in parents:
             target = target[int(p)] if p.isdigit() else target[p]
-        target[int(last) if last.isdigit() else last] = value
+        if value is KeyError:
+            del target[last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
     return record
+
+
+def gold_with(**changes) -> dict:
+    return edited(GOLD, **changes)
 
 
 # --- what a case expects -----------------------------------------------------------------------------------
@@ -211,17 +220,7 @@ M2E2 = [json.loads(line) for line in (FIXTURES / "m2e2_text_only.jsonl").read_te
 
 
 def m2e2_with(**changes) -> dict:
-    record = json.loads(json.dumps(M2E2[0]))
-    for path, value in changes.items():
-        target = record
-        *parents, last = path.split("__")
-        for p in parents:
-            target = target[int(p)] if p.isdigit() else target[p]
-        if value is KeyError:
-            del target[last]
-        else:
-            target[int(last) if last.isdigit() else last] = value
-    return record
+    return edited(M2E2[0], **changes)
 
 
 def convert(fmt: str, *sources: str, ontology: bool = False) -> list[str]:
@@ -332,14 +331,7 @@ LS_TASK = {"data": {"id": "ls1", "text": "Gunmen attacked a convoy near Kandahar
 
 
 def ls_with(**changes) -> str:
-    task = json.loads(json.dumps(LS_TASK))
-    for path, value in changes.items():
-        target = task
-        *parents, last = path.split("__")
-        for p in parents:
-            target = target[int(p)] if p.isdigit() else target[p]
-        target[int(last) if last.isdigit() else last] = value
-    return json.dumps([task])
+    return json.dumps([edited(LS_TASK, **changes)])
 
 
 case("convert-label-studio-not-json", refused({"t.json": "[{\"data\": "}, convert("label-studio", "t.json"),
@@ -396,17 +388,7 @@ WIKI = [json.loads(line) for line in (FIXTURES / "formats/wikievents_sample.json
 
 
 def wiki_with(**changes) -> str:
-    record = json.loads(json.dumps(WIKI[0]))
-    for path, value in changes.items():
-        target = record
-        *parents, last = path.split("__")
-        for p in parents:
-            target = target[int(p)] if p.isdigit() else target[p]
-        if value is KeyError:
-            del target[last]
-        else:
-            target[int(last) if last.isdigit() else last] = value
-    return jl(record)
+    return jl(edited(WIKI[0], **changes))
 
 
 case("convert-wikievents-malformed-json", refused({"w.jsonl": jl(WIKI[0]) + "{\"doc_id\"\n"},

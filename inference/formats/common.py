@@ -18,7 +18,10 @@ f.json, line 3, field 'words[1]': must be a string, not int
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gzip
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import InputError, Problem
@@ -92,3 +95,22 @@ def check_shape(value: Any, shape: Any, where: str, field: str = "") -> None:
 
 def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
+
+
+def json_lines(path: str | Path, what: str) -> Iterator[tuple[str, Any]]:
+    """(where, value) for each non-blank line of another tool's JSON Lines file (gzip when it ends in .gz).
+    The first line that is not JSON, or a file that cannot be read as UTF-8 `what`, is an InputError."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}, line {lineno}"
+                try:
+                    value = json.loads(line)
+                except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, a 5,000-digit number
+                    raise InputError(Problem(where, "", f"is not valid JSON ({exc})")) from None
+                yield where, value
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), "", f"cannot be read as {what} ({exc})")) from None

@@ -18,7 +18,6 @@ at its offsets (a handful in the corpus: quotes, line breaks) keeps the text at 
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..schema import Document, Entity
 from . import Conversion
-from .common import keep_longest, refuse_duplicate_ids
+from .common import json_lines, keep_longest, refuse_duplicate_ids
 
 # re3d entity type -> ACE entity label.
 ENTITY_LABELS: dict[str, str] = {
@@ -71,22 +70,11 @@ def _documents_files(paths: Sequence[str]) -> list[Path]:
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}, line {lineno}"
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(Problem(where, "", f"is not valid JSON ({exc.msg})")) from None
-                missing = [k for k in required if not isinstance(row, dict) or k not in row]
-                if missing:
-                    raise InputError(Problem(where, missing[0], f"is missing (not a re3d {path.name} row?)"))
-                yield where, row
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), "", f"cannot be read as UTF-8 text ({exc})")) from None
+    for where, row in json_lines(path, "UTF-8 text"):
+        missing = [k for k in required if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise InputError(Problem(where, missing[0], f"is missing (not a re3d {path.name} row?)"))
+        yield where, row
 
 
 def _read_source(documents_file: Path, dropped: Counter[str], notes: list[str]) -> list[tuple[str, Document]]:

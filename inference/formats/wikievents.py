@@ -29,8 +29,6 @@ Nested or overlapping spans (entities; arguments of one event; triggers) lose th
 """
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -38,7 +36,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
 from . import Conversion
-from .common import check_shape, keep_longest, refuse_duplicate_ids
+from .common import check_shape, json_lines, keep_longest, refuse_duplicate_ids
 
 # KAIROS event type -> ACE event type.
 EVENT_TYPES: dict[str, str] = {
@@ -100,21 +98,9 @@ def read(paths: Sequence[str]) -> Conversion:
 
 
 def _records(path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    opener = gzip.open if path.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}, line {lineno}"
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError) as exc:
-                    raise InputError(Problem(where, "", f"is not valid JSON ({exc})")) from None
-                check_shape(record, RECORD, where)
-                yield where, record
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(path, "", f"cannot be read as WikiEvents JSON Lines ({exc})")) from None
+    for where, record in json_lines(path, "WikiEvents JSON Lines"):
+        check_shape(record, RECORD, where)
+        yield where, record
 
 
 def _text_and_tokens(record: dict[str, Any], where: str) -> tuple[str, list[tuple[int, int]]]:
