@@ -8,7 +8,7 @@ TORCH  ?= torch==2.13.0
 QUALITY_CONFIG ?= configs/m2e2_plus_ours.yaml
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast lint style bench benchmark-quality bench-serve clean
+.PHONY: install demo test test-fast lint style bench benchmark-quality bench-serve bench-gpu clean
 
 install: $(STAMP)
 
@@ -50,6 +50,13 @@ benchmark-quality: install
 # Load test of `eventtagger serve` on loopback: 1, 8 and 32 clients, with and without micro-batching.
 bench-serve: install
 	$(BIN)/python bench/load_test.py --model models/demo
+
+# Training throughput on a CUDA GPU: the Trainer recipe against our loop with configs/m2e2_gpu.yaml's settings.
+bench-gpu:
+	mkdir -p runs
+	$(BIN)/python bench/gpu_train.py --config configs/m2e2.yaml --sides trainer \
+	  --variant "gpu:batch_size=64,mixed_precision='no'" --variant "trainer-b64:batch_size=64" \
+	  --json-out runs/gpu_train.json
 
 clean:
 	rm -rf runs models .pytest_cache

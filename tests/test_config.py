@@ -1,5 +1,9 @@
+from pathlib import Path
+
 import pytest
 from eventtagger.inference.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 config = pytest.importorskip("eventtagger.training.config", reason="needs the [train] extra")
 TrainConfig = config.TrainConfig
@@ -40,3 +44,14 @@ def test_required_and_nested(tmp_path):
 def test_bad_override(tmp_path):
     with pytest.raises(InputError, match="expected key=value"):
         TrainConfig.load(write(tmp_path, "name: x\ntrain: [a]\n"), ["epochs"])
+
+
+def test_unquoted_no_is_explained(tmp_path):
+    with pytest.raises(InputError, match=r"field 'mixed_precision': must be a string, not False \(quote it"):
+        TrainConfig.load(write(tmp_path, "name: x\ntrain: [a]\nmixed_precision: no\n"))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    cfg = TrainConfig.load(path)
+    assert cfg.name and cfg.train

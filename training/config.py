@@ -62,6 +62,7 @@ class TrainConfig:
                                          # when at least 95% of the training arguments are entity mentions
     # run
     seed: int = 13
+    compile: bool = False                # torch.compile the encoder when training on a CUDA GPU
     mixed_precision: str = "auto"        # auto: bf16 where native (CUDA, AMX/AVX512-BF16 CPUs), else no; no, bf16, fp16
     select_metric: str = "mean_f1"       # which dev figure picks the best epoch
     max_train_documents: int = 0         # 0 = all; a cap for quick runs
@@ -152,4 +153,6 @@ def _coerce(hint: Any, value: Any, where: str, name: str) -> Any:
     elif hint is str:
         if isinstance(value, str):
             return value
+        if isinstance(value, bool):  # YAML 1.1 reads unquoted no/yes/off/on as booleans
+            raise InputError(Problem(where, name, f"must be a string, not {value!r} (quote it: \"no\", not no)"))
     raise InputError(Problem(where, name, f"must be {getattr(hint, '__name__', hint)}, not {value!r}"))
