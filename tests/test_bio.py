@@ -61,3 +61,24 @@ def test_i_after_other_label_is_split():
     spans = decode(one_hot(ids, sure=0.6), TAGS)
     assert all(s.label in ("PER", "GPE") for s in spans)
     assert sum(s.last - s.first + 1 for s in spans) <= 2
+
+
+def _valid(path) -> bool:
+    return all(t == 0 or t % 2 == 1 or (i > 0 and path[i - 1] in (t - 1, t)) for i, t in enumerate(path))
+
+
+def test_viterbi_finds_the_best_valid_path_by_brute_force():
+    import itertools
+
+    from eventtagger.inference.bio import _viterbi
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n_words, n_tags = int(rng.integers(1, 6)), int(rng.choice([3, 5, 7]))
+        scores = rng.normal(size=(n_words, n_tags))
+        scores[rng.random(scores.shape) < 0.1] = -np.inf  # tags an `allowed` mask removes
+        paths = [p for p in itertools.product(range(n_tags), repeat=n_words) if _valid(p)]
+        best = max(scores[np.arange(n_words), p].sum() for p in paths)
+        found = _viterbi(scores)
+        assert _valid(found.tolist())
+        assert np.isclose(scores[np.arange(n_words), found].sum(), best) or best == -np.inf
