@@ -35,7 +35,7 @@ def probe(config, batch_size: int, precision: str, compiled: bool, tf32: bool, s
 
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
-    model, examples, _, _, spec = build(config)
+    model, examples, _, _, spec, _ = build(config)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).train()
     if compiled and device.type == "cuda":
@@ -46,7 +46,7 @@ def probe(config, batch_size: int, precision: str, compiled: bool, tf32: bool, s
     batches = [collate([examples[i] for i in idx], spec.pad_id) for idx in order]
     tokens = [int(b.attention_mask.sum()) for b in batches]
 
-    def step(batch):
+    def step(batch):  # training/trainer.py's train_epoch step, without accelerate (one process, many precisions)
         batch = batch.to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             loss = compute_loss(model, batch, config)

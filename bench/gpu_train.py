@@ -57,27 +57,13 @@ class UtilisationSampler:
 
 
 def build(config):
-    from eventtagger.inference.ontology import Ontology
-    from eventtagger.inference.spec import TaggerSpec
-    from eventtagger.training.checkpoint import load_backbone
-    from eventtagger.training.data import load_sources
-    from eventtagger.training.features import build_examples
-    from eventtagger.training.model import EventTaggerModel, HeadConfig
-    from eventtagger.training.run import argument_spans
+    """The model, windows, dev documents, tokenizer and spec `eventtagger train` would build, and the real
+    (non-padding) tokens of one epoch."""
+    from eventtagger.training.run import prepare
 
-    ontology = Ontology.load(config.ontology)
-    train_docs = load_sources(config.train, ontology, "train")
-    if config.max_train_documents:
-        train_docs = train_docs[:config.max_train_documents]
-    dev_docs = load_sources(config.dev, ontology, "dev")
-    torch.manual_seed(config.seed)
-    backbone = load_backbone(config.backbone)
-    spec = TaggerSpec(ontology, config.max_length, config.stride, backbone.cls_id, backbone.sep_id, backbone.pad_id,
-                      config.candidate_threshold, argument_spans(config, train_docs))
-    model = EventTaggerModel(backbone.encoder, HeadConfig(len(spec.entity_tags.names), len(spec.trigger_tags.names),
-                                                          len(spec.role_tags.names), config.role_dim, config.dropout,
-                                                          config.candidate_threshold))
-    return model, build_examples(train_docs, backbone.tokenizer, spec), dev_docs, backbone.tokenizer, spec
+    run = prepare(config)
+    tokens = sum(len(e.input_ids) for e in run.examples)
+    return run.model, run.examples, run.dev_documents, run.tokenizer, run.spec, tokens
 
 
 def run_trainer_recipe(config, workdir: Path) -> dict:
@@ -87,7 +73,7 @@ def run_trainer_recipe(config, workdir: Path) -> dict:
     from eventtagger.training.trainer import Batch, collate, compute_loss, evaluate, selection_value
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
-    model, examples, dev_docs, tokenizer, spec = build(config)
+    model, examples, dev_docs, tokenizer, spec, tokens = build(config)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     class WithLoss(torch.nn.Module):
@@ -121,7 +107,6 @@ def run_trainer_recipe(config, workdir: Path) -> dict:
                                  "eval_seconds": time.perf_counter() - started, "dev": dev,
                                  "selection": selection_value(dev, config.select_metric)})
 
-    tokens = sum(int((e.input_ids != spec.pad_id).sum()) for e in examples)
     args = TrainingArguments(output_dir=str(workdir / "trainer"), per_device_train_batch_size=config.batch_size,
                              num_train_epochs=config.epochs, learning_rate=config.learning_rate,
                              weight_decay=config.weight_decay, warmup_steps=config.warmup_ratio,
@@ -140,8 +125,7 @@ def run_trainer_recipe(config, workdir: Path) -> dict:
 def run_ours(config, workdir: Path) -> dict:
     from eventtagger.training.trainer import fit
 
-    model, examples, dev_docs, tokenizer, spec = build(config)
-    tokens = sum(int((e.input_ids != spec.pad_id).sum()) for e in examples)
+    model, examples, dev_docs, tokenizer, spec, tokens = build(config)
     _reset_memory()
     with UtilisationSampler() as util:
         metrics = fit(config, model, examples, dev_docs, tokenizer, spec, workdir / "ours", config.backbone, {})

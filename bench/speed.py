@@ -195,13 +195,12 @@ def _finish(config: str, tokens: int, seconds: float, n_docs: int, latencies: li
 
 def measure_runtime(args, texts: list[str]) -> dict:
     from eventtagger.inference import Document, EventTagger
-    from eventtagger.inference.network import NetworkOutput, OnnxNetwork
 
     variant = "fp32" if args.child == "fp32" else "int8"
     tagger = EventTagger.load(args.model, variant=variant, threads=args.threads)
     cold = time.perf_counter() - START  # interpreter start to a loaded model: imports + load
     if args.child != "int8-full":
-        tagger.network = EntityTriggerPass(tagger.network, NetworkOutput, OnnxNetwork)
+        tagger.network = EntityTriggerPass(tagger.network)
     docs = [Document(str(i), t) for i, t in enumerate(texts)]
     tokens = sum(len(tagger.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
     list(tagger.tag(docs[:2]))  # warm-up
@@ -221,9 +220,11 @@ def measure_runtime(args, texts: list[str]) -> dict:
 class EntityTriggerPass:
     """Ask the graph for the entity and trigger logits only: onnxruntime then skips the role scorer."""
 
-    def __init__(self, network, output_type, _):
+    def __init__(self, network):
+        from eventtagger.inference.network import NetworkOutput
+
         self.session = network.session
-        self.output_type = output_type
+        self.output_type = NetworkOutput
 
     def __call__(self, input_ids, attention_mask):
         import numpy as np

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -13,11 +14,12 @@ from eventtagger.inference.ontology import Ontology
 from eventtagger.inference.schema import Document
 from eventtagger.inference.spec import ARGUMENT_SPANS, TaggerSpec
 from safetensors.torch import load_file
+from tokenizers import Tokenizer
 
 from .checkpoint import load_backbone, resumable_folder
 from .config import TrainConfig
 from .data import load_train_and_dev, summarize
-from .features import build_examples
+from .features import Example, build_examples
 from .model import EventTaggerModel, HeadConfig
 from .trainer import fit
 
@@ -30,13 +32,43 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) ->
     state = PartialState()  # under `accelerate launch`, one of several processes
     run_dir = Path(config.output_dir) / config.name
     _check_run_folder(run_dir, config, resume, overwrite)  # read-only: every process refuses alike
+    run = prepare(config)
+    if resume:
+        run.model.load_state_dict(load_file(str(resumable_folder(run_dir / "checkpoints" / "last")
+                                                / "model.safetensors")))
+
+    if state.is_main_process:
+        if overwrite and not resume and run_dir.exists():
+            shutil.rmtree(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    state.wait_for_everyone()
+    extra = {"train_data": summarize(run.train_documents), "dev_data": summarize(run.dev_documents),
+             "train_windows": len(run.examples), "hardware": _hardware(), "backbone": config.backbone}
+    fit(config, run.model, run.examples, run.dev_documents, run.tokenizer, run.spec, run_dir, config.backbone, extra,
+        resume=resume)
+    return run_dir
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything `fit` trains on, built from a config."""
+    model: EventTaggerModel
+    examples: list[Example]
+    train_documents: list[Document]
+    dev_documents: list[Document]
+    tokenizer: Tokenizer
+    spec: TaggerSpec
+
+
+def prepare(config: TrainConfig) -> Prepared:
+    """Data (every problem of train and dev before any compute), backbone, tag spec, fresh heads, windows."""
     ontology = Ontology.load(config.ontology)
-    train_docs, dev_docs = load_train_and_dev(config.train, config.dev, ontology)  # every problem, before compute
+    train_docs, dev_docs = load_train_and_dev(config.train, config.dev, ontology)
     if not train_docs:
         raise InputError(Problem("config", "train", "holds no documents"))
     if config.max_train_documents:
         train_docs = train_docs[:config.max_train_documents]
-
     if not torch.cuda.is_available() and config.num_threads:
         torch.set_num_threads(config.num_threads)
     torch.manual_seed(config.seed)  # the heads' initialisation
@@ -47,20 +79,8 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) ->
         n_entity_tags=len(spec.entity_tags.names), n_trigger_tags=len(spec.trigger_tags.names),
         n_role_tags=len(spec.role_tags.names), role_dim=config.role_dim, dropout=config.dropout,
         candidate_threshold=config.candidate_threshold))
-    if resume:
-        model.load_state_dict(load_file(str(resumable_folder(run_dir / "checkpoints" / "last") / "model.safetensors")))
     examples = build_examples(train_docs, backbone.tokenizer, spec)
-
-    if state.is_main_process:
-        if overwrite and not resume and run_dir.exists():
-            shutil.rmtree(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    state.wait_for_everyone()
-    extra = {"train_data": summarize(train_docs), "dev_data": summarize(dev_docs), "train_windows": len(examples),
-             "hardware": _hardware(), "backbone": config.backbone}
-    fit(config, model, examples, dev_docs, backbone.tokenizer, spec, run_dir, config.backbone, extra, resume=resume)
-    return run_dir
+    return Prepared(model, examples, train_docs, dev_docs, backbone.tokenizer, spec)
 
 
 def argument_spans(config: TrainConfig, documents: list[Document]) -> str:
