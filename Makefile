@@ -8,7 +8,7 @@ TORCH  ?= torch==2.13.0
 QUALITY_CONFIG ?= configs/m2e2_plus_ours.yaml
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast lint style bench benchmark-quality bench-serve bench-gpu clean
+.PHONY: install demo test test-fast lint style bench bench-student benchmark-quality bench-serve bench-gpu clean
 
 install: $(STAMP)
 
@@ -42,6 +42,14 @@ style: install
 bench: install
 	test -f models/demo/manifest.json || $(MAKE) demo
 	$(BIN)/python bench/speed.py --model models/demo --run runs/demo --json-out docs/performance.json
+
+# The same harness for a three-layer student of the demo model (configs/demo_fast.yaml), against the pipeline
+# on its six-layer teacher: what trimming and distillation buy in speed, and what they cost in labels.
+bench-student: install
+	test -f models/demo/manifest.json || $(MAKE) demo
+	$(BIN)/eventtagger train --config configs/demo_fast.yaml --overwrite
+	$(BIN)/eventtagger export runs/demo_fast -o models/demo_fast
+	$(BIN)/python bench/speed.py --model models/demo_fast --run runs/demo --json-out docs/performance_student.json
 
 # Extraction quality: trains the chosen config, exports it, scores it on every data set, writes docs/RESULTS.md.
 benchmark-quality: install

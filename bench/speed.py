@@ -258,7 +258,10 @@ def measure_pipeline(args, texts: list[str]) -> dict:
     tokenizer = Tokenizer.from_file(str(Path(args.model) / "tokenizer.json"))
     save_word_labels(args.labels_out, tokenizer, texts,
                      [[(g["start"], g["end"], g["entity_group"]) for g in r] for r in results])
-    return _finish("pipeline", tokens, seconds, len(texts), latencies, cold, model_gops_per_token(args.model))
+    # the pipeline runs the run's own encoder, which may be deeper than --model's (a trimmed student)
+    encoder = pipe.model.config
+    gops = encoder_gops_per_token(encoder.hidden_size, encoder.num_hidden_layers, pipe.tokenizer.model_max_length)
+    return _finish("pipeline", tokens, seconds, len(texts), latencies, cold, gops)
 
 
 def save_word_labels(path: str, tokenizer, texts: list[str], spans: list[list[tuple[int, int, str]]]) -> None:
@@ -280,12 +283,15 @@ def save_word_labels(path: str, tokenizer, texts: list[str], spans: list[list[tu
 
 
 def model_gops_per_token(model_dir: str) -> float:
+    info = json.loads((Path(model_dir) / "eventtagger.json").read_text())
+    encoder = info["encoder"]
+    return encoder_gops_per_token(encoder["hidden_size"], encoder["num_hidden_layers"], info["max_length"])
+
+
+def encoder_gops_per_token(hidden: int, layers: int, window: int) -> float:
     """Multiply-adds of the encoder per token, x2 (GOP): 24 H^2 per layer for the dense layers plus
     4 T H for attention scores and mixing, at the window length T."""
-    info = json.loads((Path(model_dir) / "eventtagger.json").read_text())
-    hidden, layers = info["encoder"]["hidden_size"], info["encoder"]["num_hidden_layers"]
-    t = info["max_length"]
-    return (24 * hidden * hidden + 4 * t * hidden) * layers / 1e9
+    return (24 * hidden * hidden + 4 * window * hidden) * layers / 1e9
 
 
 def gemm_peak(threads: int) -> dict:

@@ -51,6 +51,11 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     max_grad_norm: float = 1.0
     dropout: float = 0.1
+    # smaller models (training/student.py)
+    encoder_layers: tuple[int, ...] = ()  # the encoder layers kept, e.g. [0, 2, 4]; () = all
+    teacher: str = ""                    # a finished run: start from its weights and learn its outputs too
+    distill_weight: float = 0.5          # share of the loss on the teacher's tags (the rest on gold tags)
+    distill_temperature: float = 2.0     # softens both distributions: near-misses carry more signal
     # heads and losses
     role_dim: int = 256
     entity_loss_weight: float = 1.0

@@ -1,14 +1,16 @@
 """`eventtagger train`: load data -> build model -> fit -> save. Reads like its table of contents."""
 from __future__ import annotations
 
+import copy
 import json
 import platform
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 import yaml
+from eventtagger.inference.bio import TagSet
 from eventtagger.inference.errors import InputError, Problem
 from eventtagger.inference.ontology import Ontology
 from eventtagger.inference.schema import Document
@@ -16,11 +18,12 @@ from eventtagger.inference.spec import ARGUMENT_SPANS, TaggerSpec
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
-from .checkpoint import load_backbone, resumable_folder
+from .checkpoint import load_backbone, load_checkpoint, resumable_folder
 from .config import TrainConfig
 from .data import load_train_and_dev, summarize
 from .features import Example, build_examples
 from .model import EventTaggerModel, HeadConfig
+from .student import keep_layers, teacher_checkpoint
 from .trainer import fit
 
 
@@ -45,8 +48,10 @@ def train(config: TrainConfig, resume: bool = False, overwrite: bool = False) ->
     state.wait_for_everyone()
     extra = {"train_data": summarize(run.train_documents), "dev_data": summarize(run.dev_documents),
              "train_windows": len(run.examples), "hardware": _hardware(), "backbone": config.backbone}
+    if config.teacher:
+        extra["teacher"] = config.teacher
     fit(config, run.model, run.examples, run.dev_documents, run.tokenizer, run.spec, run_dir, config.backbone, extra,
-        resume=resume)
+        resume=resume, teacher=run.teacher)
     return run_dir
 
 
@@ -59,10 +64,11 @@ class Prepared:
     dev_documents: list[Document]
     tokenizer: Tokenizer
     spec: TaggerSpec
+    teacher: EventTaggerModel | None = None  # frozen; its outputs are soft targets (config.teacher)
 
 
 def prepare(config: TrainConfig) -> Prepared:
-    """Data (every problem of train and dev before any compute), backbone, tag spec, fresh heads, windows."""
+    """Data (every problem of train and dev before any compute), backbone or teacher, tag spec, heads, windows."""
     ontology = Ontology.load(config.ontology)
     train_docs, dev_docs = load_train_and_dev(config.train, config.dev, ontology)
     if not train_docs:
@@ -72,15 +78,60 @@ def prepare(config: TrainConfig) -> Prepared:
     if not torch.cuda.is_available() and config.num_threads:
         torch.set_num_threads(config.num_threads)
     torch.manual_seed(config.seed)  # the heads' initialisation
+    start = _from_teacher(config, ontology) if config.teacher else _from_backbone(config, ontology)
+    if config.encoder_layers:
+        keep_layers(start.model.encoder, config.encoder_layers)
+    spec = TaggerSpec(ontology, config.max_length, config.stride, *start.special_ids, config.candidate_threshold,
+                      argument_spans(config, train_docs))
+    examples = build_examples(train_docs, start.tokenizer, spec)
+    return Prepared(start.model, examples, train_docs, dev_docs, start.tokenizer, spec, start.teacher)
+
+
+@dataclass(frozen=True)
+class _Start:
+    """The model before training, with the tokenizer it reads and its [CLS], [SEP], [PAD] ids."""
+    model: EventTaggerModel
+    tokenizer: Tokenizer
+    special_ids: tuple[int, int, int]
+    teacher: EventTaggerModel | None = None
+
+
+def _from_backbone(config: TrainConfig, ontology: Ontology) -> _Start:
+    """A pretrained encoder and fresh heads."""
     backbone = load_backbone(config.backbone)
-    spec = TaggerSpec(ontology, config.max_length, config.stride, backbone.cls_id, backbone.sep_id,
-                      backbone.pad_id, config.candidate_threshold, argument_spans(config, train_docs))
+    n_tags = lambda labels: len(TagSet.bio(labels).names)  # noqa: E731
     model = EventTaggerModel(backbone.encoder, HeadConfig(
-        n_entity_tags=len(spec.entity_tags.names), n_trigger_tags=len(spec.trigger_tags.names),
-        n_role_tags=len(spec.role_tags.names), role_dim=config.role_dim, dropout=config.dropout,
+        n_entity_tags=n_tags(ontology.entity_labels), n_trigger_tags=n_tags(ontology.types),
+        n_role_tags=n_tags(ontology.roles), role_dim=config.role_dim, dropout=config.dropout,
         candidate_threshold=config.candidate_threshold))
-    examples = build_examples(train_docs, backbone.tokenizer, spec)
-    return Prepared(model, examples, train_docs, dev_docs, backbone.tokenizer, spec)
+    return _Start(model, backbone.tokenizer, (backbone.cls_id, backbone.sep_id, backbone.pad_id))
+
+
+def _from_teacher(config: TrainConfig, ontology: Ontology) -> _Start:
+    """A copy of the teacher (its tokenizer, encoder and heads) to train; the teacher itself stays frozen."""
+    if not 0.0 <= config.distill_weight <= 1.0:
+        raise InputError(Problem("config", "distill_weight", f"must lie in [0, 1], not {config.distill_weight}"))
+    if config.distill_temperature <= 0:
+        raise InputError(Problem("config", "distill_temperature",
+                                 f"must be positive, not {config.distill_temperature}"))
+    teacher = load_checkpoint(teacher_checkpoint(config.teacher), attn_implementation="sdpa")
+    if teacher.backbone != config.backbone:
+        raise InputError(Problem("config", "backbone", f"is {config.backbone!r} but the teacher {config.teacher} was "
+                                 f"trained from {teacher.backbone!r}; the student starts from the teacher's weights"))
+    tags = lambda o: (o.entity_labels, o.types, o.roles)  # noqa: E731
+    if tags(teacher.spec.ontology) != tags(ontology):
+        raise InputError(Problem("config", "ontology", f"{config.ontology} has other labels than the teacher's "
+                                 f"({config.teacher}): distillation matches tag for tag"))
+    if teacher.model.heads.role_dim != config.role_dim:
+        raise InputError(Problem("config", "role_dim", f"is {config.role_dim} but the teacher's role head has "
+                                 f"{teacher.model.heads.role_dim}"))
+    model = copy.deepcopy(teacher.model)
+    model.heads = replace(model.heads, dropout=config.dropout, candidate_threshold=config.candidate_threshold)
+    model.dropout.p = model.role_scorer.dropout.p = config.dropout
+    model.train()
+    teacher.model.requires_grad_(False)
+    spec = teacher.spec
+    return _Start(model, teacher.tokenizer, (spec.cls_id, spec.sep_id, spec.pad_id), teacher.model.eval())
 
 
 def argument_spans(config: TrainConfig, documents: list[Document]) -> str:

@@ -22,6 +22,7 @@ from .checkpoint import load_training_state, replace_folder, resumable_folder, s
 from .config import TrainConfig
 from .features import IGNORE, Example
 from .model import EventTaggerModel
+from .student import distillation_loss
 from .torch_network import TorchNetwork
 
 
@@ -112,8 +113,22 @@ def class_weights(n_tags: int, outside_weight: float, device) -> torch.Tensor | 
     return w
 
 
-def compute_loss(model: EventTaggerModel, batch: Batch, config: TrainConfig) -> torch.Tensor:
-    entity, trigger, _, roles = model(batch.input_ids, batch.attention_mask, batch.role_rows)
+def compute_loss(model: EventTaggerModel, batch: Batch, config: TrainConfig,
+                 teacher: EventTaggerModel | None = None) -> torch.Tensor:
+    """Cross-entropy on the gold tags of the three heads; with a teacher, mixed with its soft targets."""
+    outputs = model(batch.input_ids, batch.attention_mask, batch.role_rows)
+    loss = gold_loss(outputs, batch, config)
+    if teacher is None:
+        return loss
+    with torch.no_grad():
+        targets = teacher(batch.input_ids, batch.attention_mask, batch.role_rows)
+    soft = distillation_loss(outputs, targets, batch.entity_labels, batch.trigger_labels, batch.role_labels,
+                             config.distill_temperature)
+    return (1 - config.distill_weight) * loss + config.distill_weight * soft
+
+
+def gold_loss(outputs: tuple[torch.Tensor, ...], batch: Batch, config: TrainConfig) -> torch.Tensor:
+    entity, trigger, _, roles = outputs
     device = entity.device
     loss = config.entity_loss_weight * F.cross_entropy(
         entity.flatten(0, 1).float(), batch.entity_labels.flatten(), ignore_index=IGNORE)
@@ -153,9 +168,11 @@ class Progress:
 
 
 def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Example], dev_documents: list[Document],
-        tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict, resume: bool = False) -> dict:
+        tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict, resume: bool = False,
+        teacher: EventTaggerModel | None = None) -> dict:
     """Train for config.epochs; with `resume`, go on from run_dir/checkpoints/last (weights, optimizer,
-    scheduler, data order and history), so an interrupted run ends as if it had never stopped."""
+    scheduler, data order and history), so an interrupted run ends as if it had never stopped. With a
+    `teacher` (frozen), the loss mixes in its outputs (training/student.py)."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
@@ -175,6 +192,8 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, linear_schedule(int(total_steps * config.warmup_ratio), total_steps))
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    if teacher is not None:
+        teacher = teacher.to(accelerator.device).eval()
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     checkpoints = run_dir / "checkpoints"
     save = lambda folder: save_checkpoint(folder, accelerator.unwrap_model(model), tokenizer, spec, backbone)  # noqa: E731
@@ -193,7 +212,7 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
         shard = ordered[accelerator.process_index::processes]
         batches = [[train_examples[i] for i in indices] for indices in shard]
         record = {"epoch": epoch, **train_epoch(accelerator, model, optimizer, scheduler, batches, config,
-                                                 spec.pad_id, f"epoch {epoch}/{config.epochs}")}
+                                                 spec.pad_id, f"epoch {epoch}/{config.epochs}", teacher)}
         if dev_documents and (epoch % config.eval_every_epochs == 0 or epoch == config.epochs):
             if accelerator.is_main_process:
                 started = time.perf_counter()
@@ -229,7 +248,7 @@ def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Examp
 
 
 def train_epoch(accelerator, model, optimizer, scheduler, batches: list[list[Example]], config: TrainConfig,
-                pad_id: int, description: str) -> dict:
+                pad_id: int, description: str, teacher: EventTaggerModel | None = None) -> dict:
     """One pass over `batches`. Nothing here waits for the device between steps (the loss is summed on the
     device, tokens are counted on the host, the progress bar reads the loss every 50 steps): on a GPU a small
     encoder is bound by kernel launches, and each host sync would leave the GPU idle."""
@@ -242,7 +261,7 @@ def train_epoch(accelerator, model, optimizer, scheduler, batches: list[list[Exa
         tokens += int(batch.attention_mask.sum())
         batch = batch.to(accelerator.device)
         with accelerator.autocast():
-            loss = compute_loss(model, batch, config)
+            loss = compute_loss(model, batch, config, teacher)
         accelerator.backward(loss)
         if config.max_grad_norm > 0:
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
