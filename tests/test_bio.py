@@ -82,3 +82,24 @@ def test_viterbi_finds_the_best_valid_path_by_brute_force():
         found = _viterbi(scores)
         assert _valid(found.tolist())
         assert np.isclose(scores[np.arange(n_words), found].sum(), best) or best == -np.inf
+
+
+def test_viterbi_on_broken_stretches_only_scores_as_the_full_viterbi():
+    from eventtagger.inference.bio import _repair, _viterbi
+
+    rng = np.random.default_rng(11)
+    repaired = 0
+    for _ in range(300):
+        n_words, n_tags = int(rng.integers(1, 60)), int(rng.choice([3, 5, 7, 17]))
+        scores = rng.normal(size=(n_words, n_tags)) * rng.choice([0.5, 3.0])
+        scores[:, 0] += rng.choice([0.0, 2.0])  # mostly O, as in news text
+        scores[rng.random(scores.shape) < 0.05] = -np.inf
+        argmax = scores.argmax(axis=1)
+        if _valid(argmax.tolist()):
+            continue
+        found, full = _repair(scores, argmax), _viterbi(scores)
+        assert _valid(found.tolist())
+        rows = np.arange(n_words)
+        assert np.isclose(scores[rows, found].sum(), scores[rows, full].sum()) or scores[rows, full].sum() == -np.inf
+        repaired += 1
+    assert repaired > 100  # the cases that matter were drawn
