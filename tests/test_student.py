@@ -99,7 +99,8 @@ def test_a_three_layer_student_of_the_tiny_model_trains_and_exports(tiny_run, tm
     assert metrics["teacher"] == str(tiny_run.run_dir)
     assert metrics["best"]["entity"]["f1"] >= 0.8 and metrics["best"]["trigger_classification"]["f1"] >= 0.8
     info = export(run_dir, tmp_path / "model")
-    assert info["encoder"]["num_hidden_layers"] == 3
+    assert info["encoder"]["num_hidden_layers"] == 3 and info["training"]["teacher"] == str(tiny_run.run_dir)
+    assert f"3-layer student distilled from the run `{tiny_run.run_dir}`" in (tmp_path / "model/README.md").read_text()
     assert (tmp_path / "model/model.onnx").stat().st_size < (tiny_run.model_dir / "model.onnx").stat().st_size * 0.8
     (doc,) = EventTagger.load(tmp_path / "model").extract(["Rockets struck the airbase near Erbil on Monday."])
     assert [e.trigger.text for e in doc.events] == ["struck"]

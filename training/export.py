@@ -72,7 +72,8 @@ def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documen
             "fused_operators": fused,
             "training_data": {"train": run_metrics.get("train_data"), "dev": run_metrics.get("dev_data")},
             "training": {"best_epoch": run_metrics.get("best_epoch"), "epochs": len(run_metrics.get("epochs", [])),
-                         "device": run_metrics.get("device"), "hardware": run_metrics.get("hardware")},
+                         "device": run_metrics.get("device"), "hardware": run_metrics.get("hardware"),
+                         "teacher": run_metrics.get("teacher")},
             "metrics": {"dev": _headline(run_metrics.get("best"))},
             "parity": parity,
         }

@@ -29,6 +29,7 @@ def render_card(info: dict[str, Any], dev: dict[str, Any] | None) -> str:
         f"{train.get('arguments', '?')} arguments, {train.get('entities', '?')} entity mentions); "
         f"best epoch {info.get('training', {}).get('best_epoch')} of {info.get('training', {}).get('epochs')} "
         f"on {info.get('training', {}).get('device')}.",
+        *_student_line(info),
         "",
         "## Metrics on the dev set (exact spans, micro-averaged; PyTorch model at the best epoch)",
         "",
@@ -80,3 +81,11 @@ def render_card(info: dict[str, Any], dev: dict[str, Any] | None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _student_line(info: dict) -> list[str]:
+    teacher = info.get("training", {}).get("teacher")
+    if not teacher:
+        return []
+    return [f"A {info['encoder']['num_hidden_layers']}-layer student distilled from the run `{teacher}` "
+            "(it learnt that model's tag distributions besides the gold tags)."]
