@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from .cli import Command
-from .defaults import DEFAULT_BATCH_SIZE
 from .errors import InputError, Problem
 from .serve_command import SERVE_COMMAND
 
@@ -27,8 +26,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model folder written by `eventtagger export`")
     p.add_argument("--variant", default="int8", choices=["int8", "fp32"], help="which network of the folder")
     p.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads (default: the usable cores)")
-    p.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
-                   help=f"windows per network call (default {DEFAULT_BATCH_SIZE}; more costs memory)")
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help="windows per network call (default: one per thread, at least 4; more costs memory)")
 
 
 def _load_tagger(args: argparse.Namespace):

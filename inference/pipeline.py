@@ -12,7 +12,6 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from .decoding import WindowScores, decode_document
-from .defaults import DEFAULT_BATCH_SIZE
 from .network import Network, log_softmax
 from .schema import Document
 from .spec import TaggerSpec
@@ -27,7 +26,7 @@ def prepare_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
 
 
 def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
-                  batch_size: int = DEFAULT_BATCH_SIZE, chunk_size: int = 256,
+                  batch_size: int, chunk_size: int = 256,
                   meta: dict | None = None) -> Iterator[Document]:
     """Tag documents lazily, in input order. Windows of `chunk_size` documents at a time are sorted by
     length before batching, so a batch holds windows of similar length and little padding."""

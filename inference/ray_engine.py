@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 
 from .batch import DurableWriter, completed_ids, iter_inputs, rejected_line, rejected_places
-from .defaults import DEFAULT_BATCH_SIZE
 from .errors import InputError, Problem
 from .jsonl import dumps
 from .model_folder import ModelFolder
@@ -60,7 +59,7 @@ class RayJob:
     model: Path
     variant: str = "int8"
     threads: int = 1              # per actor
-    batch_size: int = DEFAULT_BATCH_SIZE  # windows per network call
+    batch_size: int | None = None  # windows per network call (None: one per thread, at least 4)
     address: str | None = None    # None: RAY_ADDRESS, or else a Ray started on this machine
     num_actors: int | None = None  # None: the cluster's CPUs / threads
     shard_size: int = 10_000
@@ -78,7 +77,7 @@ class TaggerActor:
     """Ray Data's callable class: loads the EventTagger once per actor, then tags batches of rows
     {id, text, meta (JSON)} into rows {line}: the JSON line of each tagged document."""
 
-    def __init__(self, model_files: list[Any], variant: str, threads: int, batch_size: int):
+    def __init__(self, model_files: list[Any], variant: str, threads: int, batch_size: int | None):
         import ray
 
         from .tagger import EventTagger

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from .defaults import DEFAULT_BATCH_SIZE
+from .defaults import windows_per_call
 from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
-from .network import Network, OnnxNetwork
+from .network import Network, OnnxNetwork, default_threads
 from .pipeline import prepare_tokenizer, tag_documents
 from .schema import Document
 from .spec import ModelCard, TaggerSpec
@@ -25,18 +25,19 @@ from .spec import ModelCard, TaggerSpec
 
 class EventTagger:
     def __init__(self, tokenizer: Tokenizer, network: Network, spec: TaggerSpec, card: ModelCard,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+                 batch_size: int | None = None):
         self.tokenizer = prepare_tokenizer(tokenizer)
         self.network = network
         self.spec = spec
         self.card = card
-        self.batch_size = batch_size
+        self.batch_size = batch_size or windows_per_call(default_threads())
 
     @classmethod
     def load(cls, path: str | Path, variant: str = "int8", threads: int | None = None,
-             batch_size: int = DEFAULT_BATCH_SIZE) -> EventTagger:
+             batch_size: int | None = None) -> EventTagger:
         """Open a model folder (SPEC §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
-        `threads` defaults to the cores this process may use."""
+        `threads` defaults to the cores this process may use, `batch_size` (windows per network call) to one
+        per thread and at least 4 (`defaults.windows_per_call`)."""
         folder = ModelFolder.open(path, variant)
         try:
             tokenizer = Tokenizer.from_file(str(folder.file(TOKENIZER)))
@@ -51,7 +52,8 @@ class EventTagger:
         except Exception as exc:  # onnxruntime's errors have no common base class
             raise ModelFolderError(f"{folder.file(VARIANTS[variant])} cannot be loaded by onnxruntime "
                                    f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
-        return cls(tokenizer, network, folder.spec, folder.card, batch_size)
+        return cls(tokenizer, network, folder.spec, folder.card,
+                   batch_size or windows_per_call(threads or default_threads()))
 
     @property
     def prediction_meta(self) -> dict[str, str]:

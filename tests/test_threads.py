@@ -31,3 +31,9 @@ def test_threads_sharing_one_tagger_match_a_sequential_run(tiny_model):
             concurrent = list(pool.map(run, jobs))
         assert concurrent == sequential
     assert any(doc["events"] for result in sequential for doc in result)
+
+
+def test_windows_per_call_follow_the_threads_unless_given(tiny_model):
+    assert EventTagger.load(tiny_model, threads=1).batch_size == 4
+    assert EventTagger.load(tiny_model, threads=6).batch_size == 6
+    assert EventTagger.load(tiny_model, threads=6, batch_size=2).batch_size == 2

@@ -18,9 +18,10 @@ import numpy as np
 import torch
 import yaml
 from eventtagger.inference import model_folder as mf
+from eventtagger.inference.defaults import windows_per_call
 from eventtagger.inference.errors import InputError, Problem
 from eventtagger.inference.metrics import score
-from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork
+from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork, default_threads
 from eventtagger.inference.ontology import Ontology
 from eventtagger.inference.pipeline import tag_documents
 from eventtagger.inference.schema import Document
@@ -167,7 +168,8 @@ def measure_parity(model: EventTaggerModel, tokenizer, spec, folder: Path, gold:
     networks: dict[str, Network] = {"pytorch": TorchNetwork(model.float().eval(), "cpu"),
                                     "fp32": OnnxNetwork(folder / mf.MODEL_FP32),
                                     "int8": OnnxNetwork(folder / mf.MODEL)}
-    predictions = {k: list(tag_documents(bare, tokenizer, net, spec)) for k, net in networks.items()}
+    batch = windows_per_call(default_threads())  # what the runtime reads per call on this machine
+    predictions = {k: list(tag_documents(bare, tokenizer, net, spec, batch)) for k, net in networks.items()}
     scores = {k: score(gold, p) for k, p in predictions.items()}
     out = {"documents": len(gold), "f1": {k: _headline(s) for k, s in scores.items()}}
     for variant in ("fp32", "int8"):
