@@ -265,20 +265,14 @@ def measure_pipeline(args, texts: list[str]) -> dict:
 
 
 def save_word_labels(path: str, tokenizer, texts: list[str], spans: list[list[tuple[int, int, str]]]) -> None:
-    """The entity label of every word (or O), to compare configurations word by word."""
+    """The entity label of every word ("" for none), to compare configurations word by word."""
+    from eventtagger.inference.metrics import word_labels
     from eventtagger.inference.pipeline import prepare_tokenizer
     from eventtagger.inference.windows import encode_text
 
     prepare_tokenizer(tokenizer)
-    out = {}
-    for i, (text, doc_spans) in enumerate(zip(texts, spans)):
-        words = encode_text(tokenizer, text).words
-        labels = ["O"] * len(words)
-        for start, end, label in doc_spans:
-            for w, (ws, we) in enumerate(words.tolist()):
-                if ws < end and we > start:
-                    labels[w] = label
-        out[str(i)] = labels
+    out = {str(i): word_labels(encode_text(tokenizer, text).words, doc_spans).tolist()
+           for i, (text, doc_spans) in enumerate(zip(texts, spans))}
     Path(path).write_text(json.dumps(out), encoding="utf-8")
 
 

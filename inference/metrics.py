@@ -12,10 +12,25 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError, Problem
 from .schema import Document
 
 LEVELS = ("trigger_identification", "trigger_classification", "argument_identification", "argument_classification")
+
+
+def word_labels(words: np.ndarray, spans: Iterable[tuple[int, int, str]]) -> np.ndarray:
+    """The label of each word ([start, end) rows) from the spans that overlap it, "" where none does; a later
+    span wins. For comparing two taggers word by word.
+
+    >>> word_labels(np.array([[0, 6], [7, 11], [12, 15]]), [(0, 11, "PER")]).tolist()
+    ['PER', 'PER', '']
+    """
+    labels = np.full(len(words), "", dtype=object)
+    for start, end, label in spans:
+        labels[(words[:, 0] < end) & (words[:, 1] > start)] = label
+    return labels
 
 
 def prf(true_positive: int, predicted: int, gold: int) -> dict[str, float]:

@@ -26,8 +26,7 @@ def prepare_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
 
 
 def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
-                  batch_size: int, chunk_size: int = 256,
-                  meta: dict | None = None) -> Iterator[Document]:
+                  batch_size: int, chunk_size: int = 256, meta: dict | None = None) -> Iterator[Document]:
     """Tag documents lazily, in input order. Windows of `chunk_size` documents at a time are sorted by
     length before batching, so a batch holds windows of similar length and little padding."""
     iterator = iter(documents)

@@ -125,10 +125,10 @@ def _tidy_word_spans(text: str, codes: np.ndarray, spans: np.ndarray) -> None:
     limit = len(text)
     if not len(spans):
         return
-    start, end = spans[:, 0], spans[:, 1]
-    wide = end - start >= 2  # white space is trimmed from spans of two characters or more only
-    edges = _is_space(codes[np.minimum(start, limit - 1)]) | _is_space(codes[np.clip(end - 1, 0, limit - 1)])
-    look = (end <= start) | (wide & edges) | ((end < limit) & (codes[np.minimum(end, limit - 1)] >= FIRST_MARK))
+    starts, ends = spans[:, 0], spans[:, 1]
+    wide = ends - starts >= 2  # white space is trimmed from spans of two characters or more only
+    edges = _is_space(codes[np.minimum(starts, limit - 1)]) | _is_space(codes[np.clip(ends - 1, 0, limit - 1)])
+    look = (ends <= starts) | (wide & edges) | ((ends < limit) & (codes[np.minimum(ends, limit - 1)] >= FIRST_MARK))
     for w in np.flatnonzero(look).tolist():
         start, end = int(spans[w, 0]), int(spans[w, 1])
         while start < end - 1 and text[start].isspace():
@@ -148,7 +148,7 @@ FIRST_MARK = 0x300
 
 
 def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _is_space(codes: np.ndarray) -> np.ndarray:

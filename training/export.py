@@ -14,13 +14,12 @@ import warnings
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-import numpy as np
 import torch
 import yaml
 from eventtagger.inference import model_folder as mf
 from eventtagger.inference.defaults import windows_per_call
 from eventtagger.inference.errors import InputError, Problem
-from eventtagger.inference.metrics import score
+from eventtagger.inference.metrics import score, word_labels
 from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork, default_threads
 from eventtagger.inference.ontology import Ontology
 from eventtagger.inference.pipeline import tag_documents
@@ -188,7 +187,7 @@ def word_label_agreement(tokenizer, left: list[Document], right: list[Document])
         words = encode_text(tokenizer, a.text).words
         total += len(words)
         for head, spans in (("entity", _entity_spans), ("trigger", _trigger_spans)):
-            same[head] += int((_word_labels(words, spans(a)) == _word_labels(words, spans(b))).sum())
+            same[head] += int((word_labels(words, spans(a)) == word_labels(words, spans(b))).sum())
     return {k: round(v / total, 5) if total else 1.0 for k, v in same.items()}
 
 
@@ -198,13 +197,6 @@ def _entity_spans(doc: Document) -> list[tuple[int, int, str]]:
 
 def _trigger_spans(doc: Document) -> list[tuple[int, int, str]]:
     return [(e.trigger.start, e.trigger.end, e.type) for e in doc.events]
-
-
-def _word_labels(words: np.ndarray, spans: list[tuple[int, int, str]]) -> np.ndarray:
-    labels = np.full(len(words), "", dtype=object)
-    for start, end, label in spans:
-        labels[(words[:, 0] < end) & (words[:, 1] > start)] = label
-    return labels
 
 
 def _encoder_shape(model: EventTaggerModel) -> dict:

@@ -22,15 +22,15 @@ from eventtagger.inference.errors import InputError, Problem
 from .features import IGNORE
 
 
-def keep_layers(encoder: torch.nn.Module, layers: tuple[int, ...], where: str = "config") -> None:
+def keep_layers(encoder: torch.nn.Module, layers: tuple[int, ...]) -> None:
     """Keep only `layers` (indices into the encoder's layer stack, increasing), in place; the encoder's
     config says the new depth, so checkpoints rebuild it."""
     stack = getattr(getattr(encoder, "encoder", None), "layer", None)
     if not isinstance(stack, torch.nn.ModuleList):
-        raise InputError(Problem(where, "encoder_layers", f"{type(encoder).__name__} has no encoder.layer stack "
+        raise InputError(Problem("config", "encoder_layers", f"{type(encoder).__name__} has no encoder.layer stack "
                                  "to trim (BERT, RoBERTa and MPNet encoders have one)"))
     if not layers or list(layers) != sorted(set(layers)) or layers[0] < 0 or layers[-1] >= len(stack):
-        raise InputError(Problem(where, "encoder_layers", f"must be increasing layer indices in [0, {len(stack)}), "
+        raise InputError(Problem("config", "encoder_layers", f"must be increasing layer indices in [0, {len(stack)}), "
                                  f"not {list(layers)}"))
     encoder.encoder.layer = torch.nn.ModuleList(stack[i] for i in layers)
     encoder.config.num_hidden_layers = len(layers)
