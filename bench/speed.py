@@ -114,8 +114,9 @@ def fastest(runs: list[dict]) -> dict:
     >>> fastest([{"tokens_per_s": 90.0}, {"tokens_per_s": 100.0}])
     {'tokens_per_s': 100.0, 'tokens_per_s_rounds': [90.0, 100.0]}
     """
-    if "tokens_per_s" not in runs[0]:  # the GEMM peak: the best of each kernel
-        return {**runs[0], **{k: max(r[k] for r in runs) for k in ("fp32_gflops", "int8_gops")}}
+    if "tokens_per_s" not in runs[0]:  # the GEMM peak: the best of each kernel, whichever rounds they came from
+        return {"config": "gemm", "shape": runs[0]["shape"],
+                **{k: max(r[k] for r in runs) for k in ("fp32_gflops", "int8_gops")}}
     return {**max(runs, key=lambda r: r["tokens_per_s"]), "tokens_per_s_rounds": [r["tokens_per_s"] for r in runs]}
 
 
