@@ -11,8 +11,8 @@ import argparse
 import re
 from collections import Counter
 
-from eventtagger.inference.formats import readers
-from eventtagger.inference.jsonl import read_documents
+from eventtagger.core.formats import readers
+from eventtagger.core.jsonl import read_documents
 
 
 def consistency(documents, min_annotated: int = 8) -> tuple[list[tuple[str, int, int]], float]:

@@ -57,7 +57,7 @@ def main() -> None:
 
 def word_labels_at(tagger, texts: list[str], words: list[np.ndarray], stride: int) -> dict[str, list[np.ndarray]]:
     """Entity and trigger label of every word ("" for none) with windows overlapping by `stride`."""
-    from eventtagger.inference.metrics import word_labels
+    from eventtagger.core.metrics import word_labels
 
     tagger.spec = dataclasses.replace(tagger.spec, stride=stride)
     out: dict[str, list[np.ndarray]] = {"entity": [], "trigger": []}

@@ -5,8 +5,8 @@ at hand, and write docs/RESULTS.md (with the ablations recorded in docs/ablation
     python bench/quality.py --config ... --run runs/NAME               # score an existing run, no training
 
 Data sets (read at run time, never stored): M2E2 dev and WikiEvents dev (out of domain: KAIROS news mapped
-to our ontology, see inference/formats/wikievents.py) when ../shared/datasets is present; our dev and test
-splits always. Scores are SPEC §5 (exact spans, micro-averaged), computed by the runtime's own decoder.
+to our ontology, see core/formats/wikievents.py) when ../shared/datasets is present; our dev and test
+splits always. Scores are docs/FORMAT.md §5 (exact spans, micro-averaged), computed by the runtime's own decoder.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ GOALS = {"entity": 0.85, "trigger_classification": 0.70, "argument_classificatio
 
 
 def evaluation_sets() -> dict[str, list]:
-    from eventtagger.inference.formats import m2e2, wikievents
-    from eventtagger.inference.jsonl import read_documents
+    from eventtagger.core.formats import m2e2, wikievents
+    from eventtagger.core.jsonl import read_documents
 
     sets = {}
     if (DATASETS / "m2e2").is_dir():
@@ -41,7 +41,7 @@ def evaluation_sets() -> dict[str, list]:
 
 def score_model(model_dir: Path, sets: dict[str, list]) -> dict:
     from eventtagger.inference import Document, EventTagger
-    from eventtagger.inference.metrics import score
+    from eventtagger.core.metrics import score
 
     out = {}
     for variant in ("int8", "fp32"):
@@ -61,8 +61,8 @@ def annotation_consistency() -> dict[str, tuple[float, list]]:
 
     sys.path.insert(0, str(ROOT / "bench"))
     from annotation_consistency import consistency
-    from eventtagger.inference.formats import m2e2
-    from eventtagger.inference.jsonl import read_documents
+    from eventtagger.core.formats import m2e2
+    from eventtagger.core.jsonl import read_documents
 
     out = {}
     if (DATASETS / "m2e2").is_dir():
@@ -107,7 +107,7 @@ def render(info: dict, scores: dict, ablations: list[dict], consistency: dict | 
         f"training took {info['train_minutes']} min ({info['device']}, {info['mixed_precision']}), best epoch "
         f"{info['best_epoch']} of {info['epochs']}; export {info['export_minutes']} min.",
         "",
-        "All figures: SPEC §5 exact-span F1, micro-averaged, from the exported **int8** model unless marked.",
+        "All figures: docs/FORMAT.md §5 exact-span F1, micro-averaged, from the exported **int8** model unless marked.",
         "",
         "## Goals (M2E2 dev, int8)",
         "",

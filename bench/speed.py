@@ -285,7 +285,7 @@ def measure_pipeline(args, texts: list[str]) -> dict:
 
 def save_word_labels(path: str, tokenizer, texts: list[str], spans: list[list[tuple[int, int, str]]]) -> None:
     """The entity label of every word ("" for none), to compare configurations word by word."""
-    from eventtagger.inference.metrics import word_labels
+    from eventtagger.core.metrics import word_labels
     from eventtagger.inference.pipeline import prepare_tokenizer
     from eventtagger.inference.windows import encode_text
 

@@ -36,7 +36,7 @@ def _public_articles() -> list[str]:
     wiki = DATASETS / "wikievents" / "dev.jsonl"
     if not m2e2.is_dir():
         return []
-    from eventtagger.inference.formats import m2e2 as reader
+    from eventtagger.core.formats import m2e2 as reader
 
     articles: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for doc in reader.read([str(p) for p in sorted(m2e2.glob("text_only_event.*.jsonl.gz"))]).documents:
@@ -44,7 +44,7 @@ def _public_articles() -> list[str]:
         articles[article].append((int(number), doc.text))
     texts = [" ".join(t for _, t in sorted(parts)) for parts in articles.values()]
     if wiki.is_file():
-        from eventtagger.inference.formats import wikievents
+        from eventtagger.core.formats import wikievents
 
         texts += [doc.text for doc in wikievents.read([str(wiki)]).documents]
     return [t for t in texts if t.strip()]

@@ -22,7 +22,7 @@ StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 
 def create_app(tagger: EventTagger) -> Callable[[dict, StartResponse], Iterable[bytes]]:
-    """POST /extract {"texts": [...]} -> {"documents": [SPEC §1 documents]}; GET /healthz -> ok."""
+    """POST /extract {"texts": [...]} -> {"documents": [docs/FORMAT.md §1 documents]}; GET /healthz -> ok."""
 
     def app(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ["PATH_INFO"] == "/healthz":

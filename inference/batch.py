@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import InputError, Problem
-from .jsonl import dumps, iter_records
-from .schema import Document
-from .validation import SURROGATE_MESSAGE, surrogate_field
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.ids import FirstSeen
+from eventtagger.core.jsonl import dumps, iter_records
+from eventtagger.core.schema import Document
+from eventtagger.core.validation import SURROGATE_MESSAGE, surrogate_field
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,13 @@ def iter_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> Iterator[S
 
 
 def _sources(items: list[str]) -> Iterator[Source]:
-    seen: dict[str, str] = {}
+    seen = FirstSeen()
     for item in items:
         for source in _read_one(item):
             doc = source.document
-            if doc is not None and doc.id in seen:
-                source = Source(source.where, rejected=Rejected(source.where, doc.id,
-                                                                f"duplicate id {doc.id!r} (first at {seen[doc.id]})"))
-            elif doc is not None:
-                seen[doc.id] = source.where
+            repeat = None if doc is None else seen.repeat(doc.id, source.where)
+            if repeat is not None:
+                source = Source(source.where, rejected=Rejected(source.where, doc.id, repeat))
             yield source
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
-from .schema import Document
+from eventtagger.core.schema import Document
 
 TagFunction = Callable[[list[Document]], list[Document]]
 

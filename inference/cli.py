@@ -1,4 +1,4 @@
-"""The `eventtagger` command (SPEC §4). Runtime subcommands live here; `train` and `export` come from the
+"""The `eventtagger` command (docs/FORMAT.md §4). Runtime subcommands live here; `train` and `export` come from the
 training package through the `eventtagger.commands` entry point group, so this module never imports it.
 
 Errors go to stderr as one sentence naming file, line and field; exit 2 for bad input, 1 otherwise.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from .errors import InputError
+from eventtagger.core.errors import InputError
 from .model_folder import ModelFolderError
 
 

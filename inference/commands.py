@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .cli import Command
-from .errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 from .serve_command import SERVE_COMMAND
 
 
@@ -47,9 +47,9 @@ def _progress(iterable, desc: str, total: int | None = None):
 def _extract_arguments(p: argparse.ArgumentParser) -> None:
     _add_model_options(p)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=".txt files (id = file name), .jsonl files of SPEC §1 (id and text), folders of those, "
+                   help=".txt files (id = file name), .jsonl files of docs/FORMAT.md §1 (id and text), folders of those, "
                         "or - for JSON Lines on stdin")
-    p.add_argument("-o", "--output", required=True, help="output JSON Lines (SPEC §1 predictions)")
+    p.add_argument("-o", "--output", required=True, help="output JSON Lines (docs/FORMAT.md §1 predictions)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: keep what OUTPUT holds, "
                    "tag only the rest")
     p.add_argument("--overwrite", action="store_true", help="start OUTPUT afresh if it exists")
@@ -70,7 +70,7 @@ def _extract(args: argparse.Namespace) -> int:
 
         return run(args)
     from .batch import DurableWriter, completed_ids, errors_path, iter_inputs, rejected_line, rejected_places
-    from .jsonl import check_output_file, dumps
+    from eventtagger.core.jsonl import check_output_file, dumps
 
     output = Path(args.output)
     errors = errors_path(output)
@@ -125,14 +125,14 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     _add_model_options(p)
-    p.add_argument("--data", required=True, help="gold SPEC §1 JSON Lines")
+    p.add_argument("--data", required=True, help="gold docs/FORMAT.md §1 JSON Lines")
     p.add_argument("--predictions-out", help="also write the predictions here")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .jsonl import check_output_file, read_documents, write_documents
-    from .metrics import score
-    from .schema import Document
+    from eventtagger.core.jsonl import check_output_file, read_documents, write_documents
+    from eventtagger.core.metrics import score
+    from eventtagger.core.schema import Document
 
     if args.predictions_out:
         check_output_file(args.predictions_out, "--predictions-out")
@@ -148,13 +148,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 # --- validate --------------------------------------------------------------------------------------------
 
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines")
+    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines")
     p.add_argument("--ontology", help="ontology YAML: also check labels, types and roles against it")
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .ontology import Ontology
-    from .validation import check_file
+    from eventtagger.core.ontology import Ontology
+    from eventtagger.core.validation import check_file
 
     ontology = Ontology.load(args.ontology) if args.ontology else None
     problems = []
@@ -173,13 +173,13 @@ def _validate(args: argparse.Namespace) -> int:
 # --- stats -----------------------------------------------------------------------------------------------
 
 def _stats_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines")
+    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from .jsonl import read_documents
-    from .stats import datasheet, render_datasheet
+    from eventtagger.core.jsonl import read_documents
+    from eventtagger.core.stats import datasheet, render_datasheet
 
     documents = [d for path in args.files for d in read_documents(path)]
     sheet = datasheet(documents)
@@ -190,12 +190,12 @@ def _stats(args: argparse.Namespace) -> int:
 # --- show ----------------------------------------------------------------------------------------------
 
 def _show_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="SPEC §1 JSON Lines, e.g. the output of extract")
+    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines, e.g. the output of extract")
 
 
 def _show(args: argparse.Namespace) -> int:
     from .display import render
-    from .jsonl import read_documents
+    from eventtagger.core.jsonl import read_documents
 
     print(render(d for path in args.files for d in read_documents(path)))
     return 0
@@ -204,23 +204,23 @@ def _show(args: argparse.Namespace) -> int:
 # --- convert ---------------------------------------------------------------------------------------------
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
-    from .formats import readers, writers
+    from eventtagger.core.formats import readers, writers
 
     direction = p.add_mutually_exclusive_group(required=True)
     direction.add_argument("--from", dest="source_format", choices=sorted(readers()),
-                           help="import SRC in this format into SPEC §1 JSON Lines")
+                           help="import SRC in this format into docs/FORMAT.md §1 JSON Lines")
     direction.add_argument("--to", dest="target_format", choices=sorted(writers()) or None,
-                           help="export SPEC §1 JSON Lines SRC to this format")
+                           help="export docs/FORMAT.md §1 JSON Lines SRC to this format")
     p.add_argument("sources", nargs="+", metavar="SRC")
     p.add_argument("-o", "--output", required=True, help="OUT.jsonl (--from) or the output path (--to)")
     p.add_argument("--ontology", help="check the converted documents against this ontology")
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .formats import readers, writers
-    from .jsonl import check_output_file, read_documents, write_documents
-    from .ontology import Ontology
-    from .validation import check_record
+    from eventtagger.core.formats import readers, writers
+    from eventtagger.core.jsonl import check_output_file, read_documents, write_documents
+    from eventtagger.core.ontology import Ontology
+    from eventtagger.core.validation import check_record
 
     if args.target_format:
         if args.target_format == "brat":  # a folder
@@ -235,7 +235,7 @@ def _convert(args: argparse.Namespace) -> int:
     check_output_file(args.output)
     ontology = Ontology.load(args.ontology) if args.ontology else None
     conversion = readers()[args.source_format](args.sources)
-    # every converted document must be one of SPEC §1, whatever the source held (and fit the ontology if given)
+    # every converted document must be one of docs/FORMAT.md §1, whatever the source held (and fit the ontology if given)
     problems = [p for d in conversion.documents
                 for p in check_record(d.to_dict(), f"converted document {d.id!r}", ontology)]
     if problems:
@@ -252,7 +252,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 RUNTIME_COMMANDS = (
-    Command("convert", "import other annotation formats into SPEC §1 JSON Lines, or export to them",
+    Command("convert", "import other annotation formats into docs/FORMAT.md §1 JSON Lines, or export to them",
             _convert_arguments, _convert),
     Command("validate", "check JSON Lines files against the document format and an ontology; report every problem",
             _validate_arguments, _validate),
@@ -260,7 +260,7 @@ RUNTIME_COMMANDS = (
             _stats_arguments, _stats),
     Command("show", "print tagged documents as a readable table of events, roles and entities",
             _show_arguments, _show),
-    Command("evaluate", "tag gold documents and print SPEC §5 metrics as JSON", _evaluate_arguments, _evaluate),
+    Command("evaluate", "tag gold documents and print docs/FORMAT.md §5 metrics as JSON", _evaluate_arguments, _evaluate),
     Command("extract", "tag .txt and .jsonl files with a model folder", _extract_arguments, _extract),
     SERVE_COMMAND,
 )

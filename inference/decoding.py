@@ -1,4 +1,4 @@
-"""Network outputs of a document's windows -> SPEC §1 entities and events with character offsets.
+"""Network outputs of a document's windows -> docs/FORMAT.md §1 entities and events with character offsets.
 
 This is the only decoder: training's evaluation, `evaluate`, `extract` and the service all call it.
 """
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bio
-from .schema import Argument, Document, Entity, Event, Trigger
+from eventtagger.core import bio
+from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
 from .spec import TaggerSpec
 from .windows import TextEncoding, Window
 

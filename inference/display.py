@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .schema import Document
+from eventtagger.core.schema import Document
 
 
 def render(documents: Iterable[Document], width: int = 100) -> str:

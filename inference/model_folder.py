@@ -1,4 +1,4 @@
-"""The model folder of SPEC §3: file names, eventtagger.json and the sha256 manifest checked at load."""
+"""The model folder of docs/FORMAT.md §3: file names, eventtagger.json and the sha256 manifest checked at load."""
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from eventtagger.core.errors import InputError
 from .spec import FORMAT_VERSION, ModelCard, TaggerSpec
 
 MODEL = "model.onnx"            # int8 by default

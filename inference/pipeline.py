@@ -13,7 +13,7 @@ from tokenizers import Tokenizer
 
 from .decoding import WindowScores, decode_document
 from .network import Network, log_softmax
-from .schema import Document
+from eventtagger.core.schema import Document
 from .spec import TaggerSpec
 from .windows import encode_text, pad_batch, plan_windows, window_ids
 
@@ -37,7 +37,7 @@ def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: 
 def _tag_chunk(documents: list[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
                batch_size: int, meta: dict | None) -> Iterator[Document]:
     encodings = [encode_text(tokenizer, d.text) for d in documents]
-    plans = [plan_windows(e, spec.max_length - 2, spec.stride) for e in encodings]
+    plans = [plan_windows(e, spec.window_tokens, spec.stride) for e in encodings]
     jobs = [(d, k) for d, windows in enumerate(plans) for k in range(len(windows))]
     jobs.sort(key=lambda job: plans[job[0]][job[1]].end - plans[job[0]][job[1]].start)
     scores: dict[tuple[int, int], WindowScores] = {}

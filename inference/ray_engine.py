@@ -12,7 +12,7 @@ What goes where:
 - The tagged documents stream back to the driver in input order and are written there.
 
 `-o OUT_DIR` is a folder: `part-00000.jsonl`, `part-00001.jsonl`, ... of at most `shard_size` documents each
-(SPEC §1 predictions; concatenated in name order they hold the documents of the local engine's output file,
+(docs/FORMAT.md §1 predictions; concatenated in name order they hold the documents of the local engine's output file,
 in its order), plus `errors.jsonl` when records could not be read. A part appears under its final
 name only once complete (it is written as `part-NNNNN.jsonl.partial`, then renamed), so `--resume` keeps the
 complete parts, drops a torn one and tags only documents in no complete part.
@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 
 from .batch import DurableWriter, completed_ids, iter_inputs, rejected_line, rejected_places
-from .errors import InputError, Problem
-from .jsonl import dumps
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.jsonl import dumps
 from .model_folder import ModelFolder
-from .schema import Document
+from eventtagger.core.schema import Document
 
 WAVE_DOCUMENTS = 50_000     # documents the driver holds at once
 DOCUMENTS_PER_CALL = 64     # documents per actor call (each call batches their windows)

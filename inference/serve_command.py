@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from .cli import Command
-from .errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 
 INSTALL_HINT = "install eventtagger[serve]: pip install 'eventtagger[serve]'"
 

@@ -2,7 +2,7 @@
 
 Routes:
 
-- `POST /v1/extract` — one document `{"id", "text"}` in, one tagged SPEC §1 document out; or
+- `POST /v1/extract` — one document `{"id", "text"}` in, one tagged docs/FORMAT.md §1 document out; or
   `{"documents": [...]}` in, `{"documents": [...]}` out in the same order (see `server_schema`).
 - `GET /healthz` — the process answers. `GET /readyz` — the model is loaded and the batcher runs (503 while
   shutting down). `GET /v1/model` — name, version, ontology, metrics and parity of the model.
@@ -38,7 +38,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .batcher import BatcherClosed, MicroBatcher, QueueFull
 from .jsonlog import log_event
-from .schema import Document
+from eventtagger.core.ids import FirstSeen
+from eventtagger.core.schema import Document
 from .server_schema import BatchIn, BatchOut, DocumentOut, ErrorOut, ExtractRequest, Health, ModelOut, parse_field
 from .tagger import EventTagger
 
@@ -82,7 +83,7 @@ def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits()) -> 
         log_event(log, "stopped", batches=batcher.stats.batches, documents=batcher.stats.documents)
 
     app = FastAPI(title="eventtagger", version=tagger.card.version or "0", lifespan=lifespan,
-                  description="Tags entities and events with their roles in news articles (SPEC §1 documents).")
+                  description="Tags entities and events with their roles in news articles (docs/FORMAT.md §1 documents).")
     app.state.batcher = batcher
     app.state.tagger = tagger
     _add_error_handlers(app)
@@ -134,7 +135,7 @@ def _checked_documents(inputs: list, prefix: str, limits: ServiceLimits) -> list
     if len(inputs) > limits.max_documents:
         raise ServiceError(413, "too_many_documents", f"{len(inputs)} documents in one request; at most "
                            f"{limits.max_documents} (send several requests)", prefix or None)
-    first: dict[str, int] = {}
+    seen = FirstSeen()
     for i, doc in enumerate(inputs):
         try:  # meta is echoed in the answer, which must be JSON in UTF-8: no NaN, no lone surrogate
             json.dumps(doc.meta, allow_nan=False, ensure_ascii=False).encode("utf-8")
@@ -144,10 +145,9 @@ def _checked_documents(inputs: list, prefix: str, limits: ServiceLimits) -> list
         if len(doc.text) > limits.max_text_chars:
             raise ServiceError(413, "text_too_long", f"the text has {len(doc.text)} characters; at most "
                                f"{limits.max_text_chars}", where(i, "text"))
-        if doc.id in first:
-            raise ServiceError(422, "duplicate_id", f"duplicate id {doc.id!r} (first at {prefix}[{first[doc.id]}])",
-                               where(i, "id"))
-        first[doc.id] = i
+        repeat = seen.repeat(doc.id, f"{prefix}[{i}]")
+        if repeat is not None:
+            raise ServiceError(422, "duplicate_id", repeat, where(i, "id"))
     return [Document(doc.id, doc.text, meta=doc.meta or {}) for doc in inputs]
 
 

@@ -2,7 +2,7 @@
 
 `POST /v1/extract` takes one document or a batch, and answers in the same shape:
 
-- `{"id": "d1", "text": "..."}` -> one SPEC §1 document `{"id": "d1", "text": "...", "entities": [...], ...}`
+- `{"id": "d1", "text": "..."}` -> one docs/FORMAT.md §1 document `{"id": "d1", "text": "...", "entities": [...], ...}`
 - `{"documents": [{"id": ..., "text": ...}, ...]}` -> `{"documents": [...]}`, in request order
 
 Only `id`, `text` and `meta` of an input document are read; other keys (e.g. gold `entities`) are ignored,
@@ -21,7 +21,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 class DocumentIn(BaseModel):
-    """A document to tag (SPEC §1: only id and text are needed)."""
+    """A document to tag (docs/FORMAT.md §1: only id and text are needed)."""
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
         {"id": "d1", "text": "Rockets struck the airbase near Erbil on Monday, killing two guards."}]})
     id: NonEmpty = Field(description="the document's id, echoed in the answer; unique within a batch")
@@ -77,7 +77,7 @@ class EventOut(BaseModel):
 
 
 class DocumentOut(BaseModel):
-    """A tagged document (SPEC §1 with scores); meta holds `model` and `model_version`."""
+    """A tagged document (docs/FORMAT.md §1 with scores); meta holds `model` and `model_version`."""
     id: str
     text: str
     meta: dict[str, Any] = Field(default_factory=dict)

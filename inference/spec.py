@@ -1,11 +1,11 @@
-"""What the runtime needs to know about a model: the `eventtagger.json` of a model folder (SPEC §3)."""
+"""What the runtime needs to know about a model: the `eventtagger.json` of a model folder (docs/FORMAT.md §3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bio import TagSet
-from .ontology import Ontology
+from eventtagger.core.bio import TagSet
+from eventtagger.core.ontology import Ontology
 
 FORMAT_VERSION = 1
 ARGUMENT_SPANS = ("free", "entities")
@@ -22,6 +22,11 @@ class TaggerSpec:
     pad_id: int
     candidate_threshold: float  # a token is a trigger candidate when P(not O) exceeds this
     argument_spans: str = "free"  # "entities": an argument is snapped to the predicted entity it overlaps
+
+    @property
+    def window_tokens(self) -> int:
+        """Text tokens per window: [CLS] and [SEP] take two of `max_length`."""
+        return self.max_length - 2
 
     @property
     def entity_tags(self) -> TagSet:
@@ -49,7 +54,7 @@ class TaggerSpec:
                           stride=int(data["stride"]), cls_id=int(special["cls"]), sep_id=int(special["sep"]),
                           pad_id=int(special["pad"]), candidate_threshold=float(data["candidate_threshold"]),
                           argument_spans=str(data.get("argument_spans", "free")))
-        if not 0 <= spec.stride < spec.max_length - 2:  # windows hold [CLS] and [SEP] besides their tokens
+        if not 0 <= spec.stride < spec.window_tokens:
             raise ValueError(f"max_length {spec.max_length} and stride {spec.stride} make no windows "
                              "(need 0 <= stride < max_length - 2)")
         if min(spec.cls_id, spec.sep_id, spec.pad_id) < 0:

@@ -19,7 +19,7 @@ from .defaults import windows_per_call
 from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
 from .network import Network, OnnxNetwork, default_threads
 from .pipeline import prepare_tokenizer, tag_documents
-from .schema import Document
+from eventtagger.core.schema import Document
 from .spec import ModelCard, TaggerSpec
 
 
@@ -35,7 +35,7 @@ class EventTagger:
     @classmethod
     def load(cls, path: str | Path, variant: str = "int8", threads: int | None = None,
              batch_size: int | None = None) -> EventTagger:
-        """Open a model folder (SPEC §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
+        """Open a model folder (docs/FORMAT.md §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
         `threads` defaults to the cores this process may use, `batch_size` (windows per network call) to one
         per thread and at least 4 (`defaults.windows_per_call`)."""
         folder = ModelFolder.open(path, variant)

@@ -15,7 +15,7 @@ SHARED_DATASETS = SHARED / "datasets"
 
 @pytest.fixture(scope="session")
 def ontology():
-    from eventtagger.inference.ontology import Ontology
+    from eventtagger.core.ontology import Ontology
 
     return Ontology.load(ROOT / "configs" / "ontology" / "ace.yaml")
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from eventtagger.inference.ontology import Ontology
-from eventtagger.inference.validation import check_record
+from eventtagger.core.ontology import Ontology
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, ROOT
 
@@ -77,7 +77,7 @@ class Refused:
 
 @dataclass(frozen=True)
 class Accepted:
-    """Exit 0. `output`: a SPEC §1 file that must hold exactly `ids` (in order), each with its input text and
+    """Exit 0. `output`: a docs/FORMAT.md §1 file that must hold exactly `ids` (in order), each with its input text and
     valid against the ontology; `errors`: (place, reason) pairs that must be exactly the errors file's."""
     output: str | None = None
     ids: tuple[str, ...] = ()
@@ -114,7 +114,7 @@ def case(name: str, c: Case) -> None:
     CASES[name] = c
 
 
-# --- validate, stats, show: every reader of SPEC §1 files --------------------------------------------------
+# --- validate, stats, show: every reader of docs/FORMAT.md §1 files --------------------------------------------------
 
 JSONL_BAD = {  # file content -> what stderr must name
     "malformed-json": (jl(GOOD)[:-1] + "\n{\"id\": \"b\", \"text\": \n", ("bad.jsonl, line 2", "not valid JSON")),
@@ -202,7 +202,7 @@ for command in ("stats", "show"):
 case("show-prints-mixed-scripts", accepted({"ok.jsonl": DATA_OK["mixed-scripts"]}, ["show", "ok.jsonl"],
                                            stdout=("Эрбиль",)))
 
-# --- convert --to: the way back starts from SPEC §1 files ------------------------------------------------
+# --- convert --to: the way back starts from docs/FORMAT.md §1 files ------------------------------------------------
 
 for fmt in ("brat", "conll", "label-studio"):
     case(f"convert-to-{fmt}-bad-document", refused({"bad.jsonl": JSONL_BAD["text-disagrees-with-slice"][0]},
@@ -445,7 +445,7 @@ case("convert-re3d-duplicate-document-id", refused(re3d(docs=RE3D_DOCS + RE3D_DO
                                                    convert("re3d", "r"), "documents.json, line 3, field '_id'",
                                                    "'DOC0001' again"))
 case("convert-brat-same-id-in-two-folders", refused({**brat(), "b/sub/doc.ann": BRAT_ANN, "b/sub/doc.txt": BRAT_TXT},
-                                                    convert("brat", "b"), "doc.ann", "field 'id'", "'doc' again"))
+                                                    convert("brat", "b"), "doc.ann", "field 'id'", "duplicate id 'doc'"))
 case("convert-re3d-folder-without-documents", refused({"r": None}, convert("re3d", "r"), "r",
                                                       "holds no re3d documents.json"))
 case("convert-re3d-non-utf8", refused(re3d(docs=RE3D_DOCS.encode() + b"\xff\n"), convert("re3d", "r"),
@@ -735,11 +735,11 @@ FIVE_MB_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from tokenizers import Tokenizer
-from eventtagger.inference.ontology import Ontology
+from eventtagger.core.ontology import Ontology
 from eventtagger.inference.pipeline import prepare_tokenizer, tag_documents
-from eventtagger.inference.schema import Document
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import TaggerSpec
-from eventtagger.inference.validation import check_record
+from eventtagger.core.validation import check_record
 from tests.stub_network import StubNetwork
 
 tokenizer = prepare_tokenizer(Tokenizer.from_file(sys.argv[2]))
@@ -779,7 +779,7 @@ def test_snapping_arguments_to_entities_is_not_quadratic():
     """A long text has tens of thousands of entities and arguments: snapping each argument to the entity it
     overlaps must not scan every entity (it did: 40,000 x 40,000 took half a minute)."""
     from eventtagger.inference.decoding import snap_to_entities
-    from eventtagger.inference.schema import Argument, Entity
+    from eventtagger.core.schema import Argument, Entity
 
     n = 40_000
     text = "word " * 2 * n

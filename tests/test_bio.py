@@ -1,5 +1,5 @@
 import numpy as np
-from eventtagger.inference.bio import TagSet, decode, encode_spans
+from eventtagger.core.bio import TagSet, decode, encode_spans
 
 TAGS = TagSet.bio(["PER", "GPE"])
 WORDS = [(0, 4), (5, 9), (10, 12), (13, 18), (19, 23)]
@@ -70,7 +70,7 @@ def _valid(path) -> bool:
 def test_viterbi_finds_the_best_valid_path_by_brute_force():
     import itertools
 
-    from eventtagger.inference.bio import _viterbi
+    from eventtagger.core.bio import _viterbi
 
     rng = np.random.default_rng(7)
     for _ in range(200):
@@ -85,7 +85,7 @@ def test_viterbi_finds_the_best_valid_path_by_brute_force():
 
 
 def test_viterbi_on_broken_stretches_only_scores_as_the_full_viterbi():
-    from eventtagger.inference.bio import _repair, _viterbi
+    from eventtagger.core.bio import _repair, _viterbi
 
     rng = np.random.default_rng(11)
     repaired = 0

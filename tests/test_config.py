@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from eventtagger.inference.errors import InputError
+from eventtagger.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 

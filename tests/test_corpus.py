@@ -1,12 +1,12 @@
-"""The figures issue 3 asks of our corpus, computed from the files in data/ (they fail below the bar)."""
+"""The datasheet figures of our corpus, computed from the files in data/ (they fail below the bar)."""
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
 
 import pytest
-from eventtagger.inference.jsonl import read_documents
-from eventtagger.inference.validation import check_file
+from eventtagger.core.jsonl import read_documents
+from eventtagger.core.validation import check_file
 
 from .conftest import ROOT, SHARED
 

@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 from eventtagger.inference.decoding import WindowScores, decode_document
-from eventtagger.inference.schema import Document
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import TaggerSpec
 from eventtagger.inference.windows import TextEncoding, Window
 

@@ -13,10 +13,10 @@ import sys
 
 import pytest
 from eventtagger.inference import model_folder as mf
-from eventtagger.inference.jsonl import read_documents
+from eventtagger.core.jsonl import read_documents
 from eventtagger.inference.model_folder import ModelFolderError
 from eventtagger.inference.tagger import EventTagger
-from eventtagger.inference.validation import check_record
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from eventtagger.inference.jsonl import read_documents
+from eventtagger.core.jsonl import read_documents
 from eventtagger.inference.model_folder import ModelFolder
 
 pytestmark = pytest.mark.slow  # the tiny model of conftest is trained once per session

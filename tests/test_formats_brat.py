@@ -2,11 +2,11 @@ import subprocess
 import sys
 
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.formats import brat, readers, writers
-from eventtagger.inference.jsonl import read_documents
-from eventtagger.inference.schema import Argument, Document, Entity, Event, Trigger
-from eventtagger.inference.validation import check_record
+from eventtagger.core.errors import InputError
+from eventtagger.core.formats import brat, readers, writers
+from eventtagger.core.jsonl import read_documents
+from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, ROOT
 

@@ -1,9 +1,9 @@
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.formats import conll, readers, writers
-from eventtagger.inference.jsonl import read_documents
-from eventtagger.inference.schema import Document, Entity
-from eventtagger.inference.validation import check_record
+from eventtagger.core.errors import InputError
+from eventtagger.core.formats import conll, readers, writers
+from eventtagger.core.jsonl import read_documents
+from eventtagger.core.schema import Document, Entity
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, ROOT
 

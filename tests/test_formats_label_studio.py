@@ -1,11 +1,11 @@
 import json
 
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.formats import label_studio, readers, writers
-from eventtagger.inference.jsonl import read_documents
-from eventtagger.inference.schema import Document
-from eventtagger.inference.validation import check_record
+from eventtagger.core.errors import InputError
+from eventtagger.core.formats import label_studio, readers, writers
+from eventtagger.core.jsonl import read_documents
+from eventtagger.core.schema import Document
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES
 

@@ -2,9 +2,9 @@ import json
 import shutil
 
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.formats import re3d, readers
-from eventtagger.inference.validation import check_record
+from eventtagger.core.errors import InputError
+from eventtagger.core.formats import re3d, readers
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, needs_datasets
 

@@ -1,9 +1,9 @@
 import json
 
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.formats import readers, wikievents
-from eventtagger.inference.validation import check_record
+from eventtagger.core.errors import InputError
+from eventtagger.core.formats import readers, wikievents
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, needs_datasets
 

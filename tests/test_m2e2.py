@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
-from eventtagger.inference.formats import m2e2
-from eventtagger.inference.validation import check_record
+from eventtagger.core.formats import m2e2
+from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES, needs_datasets
 

@@ -1,7 +1,7 @@
 import pytest
-from eventtagger.inference.errors import InputError
-from eventtagger.inference.metrics import score
-from eventtagger.inference.schema import Argument, Document, Entity, Event, Trigger
+from eventtagger.core.errors import InputError
+from eventtagger.core.metrics import score
+from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
 
 TEXT = "Gunmen attacked a convoy in Gao, killing two soldiers."
 

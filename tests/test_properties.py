@@ -14,11 +14,11 @@ import unicodedata
 
 import numpy as np
 import pytest
-from eventtagger.inference.errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 from eventtagger.inference.pipeline import tag_documents
-from eventtagger.inference.schema import Argument, Document, Entity, Event, Trigger
+from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
 from eventtagger.inference.spec import TaggerSpec
-from eventtagger.inference.validation import check_file, check_record
+from eventtagger.core.validation import check_file, check_record
 from eventtagger.inference.windows import TextEncoding, encode_text, plan_windows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -240,7 +240,7 @@ def without_scores(doc: Document) -> dict:
 @SETTINGS
 @given(documents=st.lists(valid_documents(), min_size=1, max_size=3).map(unique_ids))
 def test_brat_round_trip(tmp_path_factory, ontology, documents):
-    from eventtagger.inference.formats import brat
+    from eventtagger.core.formats import brat
 
     for doc in documents:
         assert check_record(doc.to_dict(), doc.id, ontology) == []
@@ -254,7 +254,7 @@ def test_brat_round_trip(tmp_path_factory, ontology, documents):
 @SETTINGS
 @given(documents=st.lists(valid_documents(), min_size=1, max_size=3).map(unique_ids))
 def test_label_studio_round_trip(tmp_path_factory, documents):
-    from eventtagger.inference.formats import label_studio
+    from eventtagger.core.formats import label_studio
 
     out = tmp_path_factory.mktemp("ls") / "tasks.json"
     label_studio.write(documents, str(out))
@@ -271,7 +271,7 @@ def tokens(text: str) -> list[str]:
 def test_conll_round_trip(tmp_path_factory, documents):
     """CoNLL keeps tokens and entity labels, not white space or ids: the text comes back with single spaces
     and one sentence a line, and the entities cover the same words with the same labels."""
-    from eventtagger.inference.formats import conll
+    from eventtagger.core.formats import conll
 
     out = tmp_path_factory.mktemp("conll") / "out.conll"
     conll.write(documents, str(out))
@@ -341,7 +341,7 @@ READERS_ON_DAMAGE = {
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_readers_of_other_formats_refuse_damage_cleanly(fmt, data, tmp_path_factory):
-    from eventtagger.inference.formats import readers
+    from eventtagger.core.formats import readers
 
     fixture, write = READERS_ON_DAMAGE[fmt]
     records = _fixture_records(fixture)[:3]
@@ -352,5 +352,5 @@ def test_readers_of_other_formats_refuse_damage_cleanly(fmt, data, tmp_path_fact
     except InputError as exc:
         assert all(str(p.where).startswith(sources[0]) for p in exc.problems), exc
         return
-    for doc in conversion.documents:  # what a reader lets through is a SPEC §1 document
+    for doc in conversion.documents:  # what a reader lets through is a docs/FORMAT.md §1 document
         assert check_record(doc.to_dict(), doc.id) == []

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from eventtagger.inference.validation import check_record
+from eventtagger.core.validation import check_record
 
 pytest.importorskip("fastapi", reason="the service needs the [serve] extra")
 pytestmark = pytest.mark.slow  # the tiny model of conftest is trained once per session

@@ -5,7 +5,7 @@ import copy
 import json
 
 import pytest
-from eventtagger.inference.errors import InputError
+from eventtagger.core.errors import InputError
 
 from .conftest import FIXTURES, ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from eventtagger.inference.jsonl import read_documents
+from eventtagger.core.jsonl import read_documents
 from eventtagger.inference.tagger import EventTagger
 
 from .conftest import FIXTURES

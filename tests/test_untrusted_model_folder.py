@@ -158,7 +158,7 @@ def test_no_code_unpickles_anything():
     assert len(files) > 30
     hits = {str(p.relative_to(ROOT)): found for p in files if (found := unsafe_loads(p.read_text(encoding="utf-8")))}
     assert hits == {}, f"unsafe deserialisation: {hits}"
-    # and the plain text search the issue asks for, outside docstrings and comments
+    # and a plain text search, outside docstrings and comments
     for path in files:
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#")[0]

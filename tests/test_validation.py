@@ -1,6 +1,6 @@
 import json
 
-from eventtagger.inference.validation import check_file, check_record
+from eventtagger.core.validation import check_file, check_record
 
 TEXT = "Two rockets fell outside the Ain al-Asad base on Saturday."
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from eventtagger.inference.errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 from eventtagger.inference.spec import TaggerSpec
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer

@@ -59,7 +59,7 @@ def _require_training_stack() -> None:
         import torch  # noqa: F401
         import transformers  # noqa: F401
     except ImportError:
-        from eventtagger.inference.errors import InputError
+        from eventtagger.core.errors import InputError
 
         raise InputError("training needs the [train] extra: pip install 'eventtagger[train]'") from None
 

@@ -7,7 +7,7 @@ wrong types at load time; `--set key=value` overrides single fields.
 >>> TrainConfig.from_dict({"name": "t", "train": [], "epoch": 3})
 Traceback (most recent call last):
 ...
-eventtagger.inference.errors.InputError: config, field 'epoch': unknown key (did you mean 'epochs'?)
+eventtagger.core.errors.InputError: config, field 'epoch': unknown key (did you mean 'epochs'?)
 """
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from eventtagger.inference.errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 
 
 @dataclass(frozen=True)
 class DataSource:
-    """Annotated documents: SPEC §1 JSON Lines, or any format `convert` reads (e.g. m2e2)."""
+    """Annotated documents: docs/FORMAT.md §1 JSON Lines, or any format `convert` reads (e.g. m2e2)."""
     paths: tuple[str, ...]
     format: str = "jsonl"
 

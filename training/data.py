@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from eventtagger.inference.errors import InputError, Problem
-from eventtagger.inference.formats import readers
-from eventtagger.inference.ontology import Ontology
-from eventtagger.inference.schema import Document
-from eventtagger.inference.validation import check_file, check_record
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.formats import readers
+from eventtagger.core.ontology import Ontology
+from eventtagger.core.schema import Document
+from eventtagger.core.validation import check_file, check_record
 
 from .config import DataSource
 

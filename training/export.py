@@ -1,4 +1,4 @@
-"""`eventtagger export RUN_DIR -o MODEL_DIR`: the SPEC §3 model folder.
+"""`eventtagger export RUN_DIR -o MODEL_DIR`: the docs/FORMAT.md §3 model folder.
 
 fp32 ONNX through the legacy TorchScript exporter with eager attention (onnxruntime can then fuse
 attention), int8 by dynamic quantization, and the parity of both against PyTorch on the dev set.
@@ -18,12 +18,12 @@ import torch
 import yaml
 from eventtagger.inference import model_folder as mf
 from eventtagger.inference.defaults import windows_per_call
-from eventtagger.inference.errors import InputError, Problem
-from eventtagger.inference.metrics import score, word_labels
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.metrics import score, word_labels
 from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork, default_threads
-from eventtagger.inference.ontology import Ontology
+from eventtagger.core.ontology import Ontology
 from eventtagger.inference.pipeline import tag_documents
-from eventtagger.inference.schema import Document
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import FORMAT_VERSION
 from eventtagger.inference.windows import encode_text
 

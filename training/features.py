@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from eventtagger.inference.bio import encode_spans
-from eventtagger.inference.schema import Document
+from eventtagger.core.bio import encode_spans
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import TaggerSpec
 from eventtagger.inference.windows import encode_text, plan_windows, window_ids
 from tokenizers import Tokenizer
@@ -44,7 +44,7 @@ def document_examples(doc: Document, tokenizer: Tokenizer, spec: TaggerSpec) -> 
     row_tags = {w: encode_spans(words, spans, spec.role_tags) for w, spans in rows.items()}
 
     examples = []
-    for window in plan_windows(enc, spec.max_length - 2, spec.stride):
+    for window in plan_windows(enc, spec.window_tokens, spec.stride):
         ids = window_ids(enc, window, spec.cls_id, spec.sep_id)
         lo, hi = np.searchsorted(enc.first_token, [window.start, window.end])
         positions = enc.first_token[lo:hi] - window.start + 1   # word -> position in the window

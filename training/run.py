@@ -10,10 +10,10 @@ from pathlib import Path
 
 import torch
 import yaml
-from eventtagger.inference.bio import TagSet
-from eventtagger.inference.errors import InputError, Problem
-from eventtagger.inference.ontology import Ontology
-from eventtagger.inference.schema import Document
+from eventtagger.core.bio import TagSet
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.ontology import Ontology
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import ARGUMENT_SPANS, TaggerSpec
 from safetensors.torch import load_file
 from tokenizers import Tokenizer

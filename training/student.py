@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from eventtagger.inference.errors import InputError, Problem
+from eventtagger.core.errors import InputError, Problem
 
 from .features import IGNORE
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from eventtagger.inference.metrics import score
+from eventtagger.core.metrics import score
 from eventtagger.inference.pipeline import tag_documents
-from eventtagger.inference.schema import Document
+from eventtagger.core.schema import Document
 from eventtagger.inference.spec import TaggerSpec
 from tqdm.auto import tqdm
 

@@ -1,4 +1,4 @@
-"""SPEC §5: exact-span precision, recall and F1, micro-averaged over all documents.
+"""docs/FORMAT.md §5: exact-span precision, recall and F1, micro-averaged over all documents.
 
 >>> from .schema import Document
 >>> gunmen = {"start": 0, "end": 6, "label": "PER"}
@@ -49,7 +49,7 @@ def _tuples(doc: Document) -> dict[str, set[tuple]]:
         out["trigger_identification"].add(t)
         out["trigger_classification"].add((*t, ev.type))
         for a in ev.arguments:
-            # an argument only counts when its event's trigger span and type match (SPEC §5)
+            # an argument only counts when its event's trigger span and type match (docs/FORMAT.md §5)
             out["argument_identification"].add((*t, ev.type, a.start, a.end))
             out["argument_classification"].add((*t, ev.type, a.start, a.end, a.role))
     return out

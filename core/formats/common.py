@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import InputError, Problem
+from ..ids import FirstSeen
 from ..schema import Document
 
 T = TypeVar("T")
@@ -54,11 +55,11 @@ def _clash(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def refuse_duplicate_ids(documents: Iterable[tuple[str, Document]]) -> None:
     """Raise an InputError for a document id seen twice; `documents` pairs each with where it came from."""
-    first: dict[str, str] = {}
+    seen = FirstSeen()
     for where, doc in documents:
-        if doc.id in first:
-            raise InputError(Problem(where, "id", f"document id {doc.id!r} again (first in {first[doc.id]})"))
-        first[doc.id] = where
+        repeat = seen.repeat(doc.id, where)
+        if repeat is not None:
+            raise InputError(Problem(where, "id", repeat))
 
 
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}

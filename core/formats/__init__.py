@@ -1,4 +1,4 @@
-"""Importers and exporters between other annotation formats and SPEC §1 documents.
+"""Importers and exporters between other annotation formats and docs/FORMAT.md §1 documents.
 
 Each reader takes the source paths and returns a `Conversion`: the documents plus notes on anything that
 had to be changed (e.g. nested entities a BIO tagger cannot represent), which `convert` prints.

@@ -1,10 +1,10 @@
-"""Label Studio JSON export (a JSON list of tasks) <-> SPEC §1 documents.
+"""Label Studio JSON export (a JSON list of tasks) <-> docs/FORMAT.md §1 documents.
 
 A task holds `data.text` (and optionally `data.id` and `data.meta`) and `annotations[0].result` (the
 first annotation; `predictions[0]` when a task has no annotation). In the result:
 
 - `type: "labels"` regions {value: {start, end, text, labels: [label]}}: a region is a trigger when its
-  label is an event type, told by the `Category:Type` colon of SPEC names or by the region coming from the
+  label is an event type, told by the `Category:Type` colon of the ontology's names or by the region coming from the
   `trigger` labels control; a region labelled `Argument` fills a role but is no entity; any other region
   is an entity (id = the region id);
 - `type: "relation"` items {from_id, to_id, labels: [role]}: from a trigger region to another region, an

@@ -1,4 +1,4 @@
-"""Reading and writing SPEC §1 JSON Lines, with errors that name the file and line."""
+"""Reading and writing docs/FORMAT.md §1 JSON Lines, with errors that name the file and line."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""CoNLL BIO (entities only) <-> SPEC §1 documents.
+"""CoNLL BIO (entities only) <-> docs/FORMAT.md §1 documents.
 
 One token per line with its tag in the last column (other columns are ignored), a blank line between
 sentences, a `-DOCSTART-` line between documents (a file without one is one document); ids are

@@ -1,4 +1,4 @@
-"""The ontology: entity labels, event types and the roles each event type allows (SPEC §2).
+"""The ontology: entity labels, event types and the roles each event type allows (docs/FORMAT.md §2).
 
 >>> onto = Ontology.from_dict({"name": "tiny", "entity_labels": ["PER"], "event_types": {"Life:Die": ["Victim"]}})
 >>> onto.roles, onto.allows("Life:Die", "Victim"), onto.allows("Life:Die", "Place")

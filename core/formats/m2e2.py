@@ -1,4 +1,4 @@
-"""M2E2 text annotations (limanling/m2e2: text_only_event.json, text_multimedia_event.json) -> SPEC §1.
+"""M2E2 text annotations (limanling/m2e2: text_only_event.json, text_multimedia_event.json) -> docs/FORMAT.md §1.
 
 One document per sentence, id = `sentence_id`. A sentence may appear in both files with different
 events: records are merged by sentence id. Word spans are `index` pairs (document offsets, end inclusive)

@@ -1,4 +1,4 @@
-"""re3d (dstl/re3d: `documents.json` + `entities.json`, one JSON object a line) -> SPEC §1 entities.
+"""re3d (dstl/re3d: `documents.json` + `entities.json`, one JSON object a line) -> docs/FORMAT.md §1 entities.
 
 Sources are folders (searched for `documents.json`, with `entities.json` beside it) or `documents.json`
 files. One document per row of `documents.json`, id = `_id`, meta = source name, title and URL (several

@@ -1,4 +1,4 @@
-"""WikiEvents (KAIROS ontology; raspberryice/gen-arg `dev.jsonl` / `dev_info.jsonl`) -> SPEC §1 documents
+"""WikiEvents (KAIROS ontology; raspberryice/gen-arg `dev.jsonl` / `dev_info.jsonl`) -> docs/FORMAT.md §1 documents
 in the default ontology (`configs/ontology/ace.yaml`).
 
 One document per record, id = `doc_id`, meta `{"source": "wikievents"}`. The text is the record's

@@ -1,4 +1,4 @@
-"""brat standoff (`ID.txt` + `ID.ann`, https://brat.nlplab.org/standoff.html) <-> SPEC §1 documents.
+"""brat standoff (`ID.txt` + `ID.ann`, https://brat.nlplab.org/standoff.html) <-> docs/FORMAT.md §1 documents.
 
 Reading takes `.ann` files (the `.txt` beside each) or folders searched for them; id = the file stem.
 
@@ -6,7 +6,7 @@ Reading takes `.ann` files (the `.txt` beside each) or folders searched for them
   `Argument` is a span that fills a role but is no entity mention; every other `T` is an entity.
 - `E` lines give type, trigger and `Role:ID` arguments; brat numbers repeated roles (`Entity2`), the
   trailing digits are stripped.
-- Skipped with a note, as SPEC §1 has no place for them: `R`, `A`/`M`, `N`, `*` and `#` lines,
+- Skipped with a note, as docs/FORMAT.md §1 has no place for them: `R`, `A`/`M`, `N`, `*` and `#` lines,
   discontinuous spans (`0 5;9 14`) and what uses them, arguments that are events, and the shorter of two
   nested or overlapping entities (or arguments, or triggers).
 - Anything else wrong (an unknown line kind, bad offsets, a text that differs from the `.txt`, an id used

@@ -1,4 +1,4 @@
-"""The document schema of SPEC §1 as frozen dataclasses, used by every reader, the decoder and the writers.
+"""The document schema of docs/FORMAT.md §1 as frozen dataclasses, used by every reader, the decoder and the writers.
 
 Offsets are Python string indices (Unicode code points) into `Document.text`, end exclusive:
 `doc.text[span.start:span.end] == span.text` always holds for a valid document.
@@ -59,7 +59,7 @@ class Document:
 
     @staticmethod
     def from_dict(record: dict[str, Any]) -> Document:
-        """Build a document from a SPEC §1 record. Assumes the record passed `validation.check_record`."""
+        """Build a document from a docs/FORMAT.md §1 record. Assumes the record passed `validation.check_record`."""
         return Document(
             id=record["id"],
             text=record["text"],

@@ -1,4 +1,4 @@
-"""Validation of SPEC §1 records: every problem, with file, line and field, in one pass.
+"""Validation of docs/FORMAT.md §1 records: every problem, with file, line and field, in one pass.
 
 >>> record = {"id": "d", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "PER"}]}
 >>> [str(p) for p in check_record(record, "f.jsonl, line 1")]
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
+from .ids import FirstSeen
 from .ontology import Ontology
 from .schema import Document
 
@@ -21,7 +22,7 @@ def check_file(path: str | Path, ontology: Ontology | None = None) -> tuple[list
 
     documents: list[Document] = []
     problems: list[Problem] = []
-    first_line: dict[str, str] = {}
+    seen = FirstSeen()
     lines = 0
     for where, record in iter_records(path):
         lines += 1
@@ -30,11 +31,9 @@ def check_file(path: str | Path, ontology: Ontology | None = None) -> tuple[list
             continue
         found = check_record(record, where, ontology)
         doc_id = record.get("id")
-        if isinstance(doc_id, str):
-            if doc_id in first_line:
-                found.append(Problem(where, "id", f"duplicate id {doc_id!r} (first at {first_line[doc_id]})"))
-            else:
-                first_line[doc_id] = where
+        repeat = seen.repeat(doc_id, where) if isinstance(doc_id, str) else None
+        if repeat is not None:
+            found.append(Problem(where, "id", repeat))
         problems.extend(found)
         if not found:
             documents.append(Document.from_dict(record))
