@@ -1,4 +1,7 @@
-"""Reading and writing docs/FORMAT.md §1 JSON Lines, with errors that name the file and line."""
+"""Reading and writing docs/FORMAT.md §1 JSON Lines, with errors that name the file and line.
+
+The one place that reads such files: `check_file` hands the records to `validation.check_records`.
+"""
 from __future__ import annotations
 
 import json
@@ -10,6 +13,7 @@ from typing import IO, Any
 from .errors import InputError, Problem
 from .ontology import Ontology
 from .schema import Document
+from .validation import check_records
 
 
 def iter_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Problem]]:
@@ -17,7 +21,7 @@ def iter_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Probl
 
     `path` may be '-' for standard input. A line that is not UTF-8 is a Problem, not a crash.
     """
-    name = "<stdin>" if str(path) == "-" else str(path)
+    name = _name(path)
     stream = sys.stdin.buffer if str(path) == "-" else _open_binary(path)
     seen_record = False
     try:
@@ -69,10 +73,16 @@ def _finite(literal: str) -> float:
     return value
 
 
+def check_file(path: str | Path, ontology: Ontology | None = None) -> tuple[list[Document], list[Problem]]:
+    """Check every line of a file ('-' for standard input); return the valid documents and every problem found."""
+    documents, problems = check_records(iter_records(path), ontology)
+    if not documents and not problems:  # only blank lines, if any: the wrong file, or its writer failed
+        problems.append(Problem(_name(path), "", "is empty: it holds no documents"))
+    return documents, problems
+
+
 def read_documents(path: str | Path, ontology: Ontology | None = None) -> list[Document]:
     """Read and validate a whole file; raise InputError listing every problem if there is any."""
-    from .validation import check_file
-
     documents, problems = check_file(path, ontology)
     if problems:
         raise InputError(problems)
@@ -111,6 +121,10 @@ def dumps(document: Document) -> str:
 
 
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}  # only ever inside JSON strings
+
+
+def _name(path: str | Path) -> str:
+    return "<stdin>" if str(path) == "-" else str(path)
 
 
 def _open_binary(path: str | Path) -> IO[bytes]:

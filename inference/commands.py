@@ -154,7 +154,7 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from eventtagger.core.ontology import Ontology
-    from eventtagger.core.validation import check_file
+    from eventtagger.core.jsonl import check_file
 
     ontology = Ontology.load(args.ontology) if args.ontology else None
     problems = []
@@ -220,7 +220,7 @@ def _convert(args: argparse.Namespace) -> int:
     from eventtagger.core.formats import readers, writers
     from eventtagger.core.jsonl import check_output_file, read_documents, write_documents
     from eventtagger.core.ontology import Ontology
-    from eventtagger.core.validation import check_record
+    from eventtagger.core.validation import check_documents
 
     if args.target_format:
         if args.target_format == "brat":  # a folder
@@ -236,8 +236,7 @@ def _convert(args: argparse.Namespace) -> int:
     ontology = Ontology.load(args.ontology) if args.ontology else None
     conversion = readers()[args.source_format](args.sources)
     # every converted document must be one of docs/FORMAT.md §1, whatever the source held (and fit the ontology if given)
-    problems = [p for d in conversion.documents
-                for p in check_record(d.to_dict(), f"converted document {d.id!r}", ontology)]
+    _, problems = check_documents(conversion.documents, "converted document", ontology)
     if problems:
         raise InputError(problems)
     if not conversion.documents:

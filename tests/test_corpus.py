@@ -5,8 +5,7 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-from eventtagger.core.jsonl import read_documents
-from eventtagger.core.validation import check_file
+from eventtagger.core.jsonl import check_file, read_documents
 
 from .conftest import ROOT, SHARED
 

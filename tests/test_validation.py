@@ -1,6 +1,7 @@
 import json
 
-from eventtagger.core.validation import check_file, check_record
+from eventtagger.core.jsonl import check_file
+from eventtagger.core.validation import check_record
 
 TEXT = "Two rockets fell outside the Ain al-Asad base on Saturday."
 

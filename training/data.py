@@ -5,9 +5,10 @@ from collections import Counter
 
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.formats import readers
+from eventtagger.core.jsonl import check_file
 from eventtagger.core.ontology import Ontology
 from eventtagger.core.schema import Document
-from eventtagger.core.validation import check_file, check_record
+from eventtagger.core.validation import check_documents
 
 from .config import DataSource
 
@@ -33,11 +34,9 @@ def load_sources(sources: tuple[DataSource, ...], ontology: Ontology, role: str)
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
-            for doc in conversion.documents:
-                found = check_record(doc.to_dict(), f"{source.format} document {doc.id}", ontology)
-                problems.extend(found)
-                if not found:
-                    documents.append(doc)
+            valid, found = check_documents(conversion.documents, f"{source.format} document", ontology)
+            documents.extend(valid)
+            problems.extend(found)
         else:
             problems.append(Problem("config", f"{role}[{i}].format",
                                     f"unknown format {source.format!r} (known: jsonl, {', '.join(sorted(known))})"))
