@@ -9,6 +9,7 @@ from pathlib import Path
 from .cli import Command
 from eventtagger.core.errors import InputError, Problem
 from .serve_command import SERVE_COMMAND
+from .show_command import SHOW_COMMAND
 
 
 def positive_int(value: str) -> int:
@@ -187,20 +188,6 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- show ----------------------------------------------------------------------------------------------
-
-def _show_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines, e.g. the output of extract")
-
-
-def _show(args: argparse.Namespace) -> int:
-    from .display import render
-    from eventtagger.core.jsonl import read_documents
-
-    print(render(d for path in args.files for d in read_documents(path)))
-    return 0
-
-
 # --- convert ---------------------------------------------------------------------------------------------
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
@@ -217,7 +204,7 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from eventtagger.core.formats import readers, writers
+    from eventtagger.core.formats import losses, readers, writers
     from eventtagger.core.jsonl import check_output_file, read_documents, write_documents
     from eventtagger.core.ontology import Ontology
     from eventtagger.core.validation import check_documents
@@ -229,6 +216,9 @@ def _convert(args: argparse.Namespace) -> int:
         else:
             check_output_file(args.output)
         documents = [d for path in args.sources for d in read_documents(path)]
+        lost = losses()[args.target_format](documents, args.output)
+        if lost:  # said before writing, so an interrupted run has said it too
+            print(f"note: {lost}", file=sys.stderr)
         writers()[args.target_format](documents, args.output)
         print(f"wrote {len(documents)} documents as {args.target_format} to {args.output}", file=sys.stderr)
         return 0
@@ -257,8 +247,7 @@ RUNTIME_COMMANDS = (
             _validate_arguments, _validate),
     Command("stats", "print the datasheet of annotated files: counts per label, type and role",
             _stats_arguments, _stats),
-    Command("show", "print tagged documents as a readable table of events, roles and entities",
-            _show_arguments, _show),
+    SHOW_COMMAND,
     Command("evaluate", "tag gold documents and print docs/FORMAT.md §5 metrics as JSON", _evaluate_arguments, _evaluate),
     Command("extract", "tag .txt and .jsonl files with a model folder", _extract_arguments, _extract),
     SERVE_COMMAND,

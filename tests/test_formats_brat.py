@@ -104,3 +104,19 @@ def test_registered_and_cli_round_trip(tmp_path):
                     "--ontology", str(ROOT / "configs" / "ontology" / "ace.yaml")], check=True)
     original = {d.id: d for d in read_documents(FIXTURES / "tiny.jsonl")}
     assert {d.id: d for d in read_documents(back)} == original
+
+
+def test_crlf_line_ends_are_written_as_brat_reads_them_and_scores_are_counted_as_lost(tmp_path):
+    text = "Rockets hit Erbil.\r\nTwo guards died.\rEnd"
+    doc = Document("d", text, (Entity("T1", 12, 17, "GPE", "Erbil", 0.9), Entity("T2", 24, 30, "PER", "guards")),
+                   (Event("E1", "Life:Die", Trigger(31, 35, "died"), (Argument("Victim", 24, 30, "guards", "T2", 0.8),),
+                          0.7),))
+    assert brat.losses([doc], "out") == ("brat has no place for scores: dropping those of 1 entity mention, 1 event "
+                                         "and 1 argument; 1 document with \\r line ends gets \\n instead, as brat "
+                                         "reads its .txt files, and the offsets after them move with them")
+    brat.write([doc], str(tmp_path / "b"))
+    (back,) = brat.read([str(tmp_path / "b")]).documents
+    assert back.text == "Rockets hit Erbil.\nTwo guards died.\nEnd"
+    assert [(e.start, e.text) for e in back.entities] == [(12, "Erbil"), (23, "guards")]
+    assert (back.events[0].trigger.start, back.events[0].arguments[0].start) == (30, 23)
+    assert brat.losses(read_documents(FIXTURES / "tiny.jsonl"), "out") == ""

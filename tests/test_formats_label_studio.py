@@ -102,3 +102,14 @@ def test_bad_exports_are_refused_with_file_item_and_field(tmp_path, tasks, field
     assert str(path) in text and message in text
     if field:
         assert ", item 1" in text and f"field '{field}'" in text
+
+
+def test_losses_count_scores_and_renamed_event_ids():
+    doc = Document.from_dict({"id": "d", "text": "Troops fired near Erbil.", "entities": [
+        {"id": "E1", "start": 18, "end": 23, "label": "GPE", "score": 0.9}], "events": [
+        {"id": "E1", "type": "Conflict:Attack", "trigger": {"start": 7, "end": 12}, "score": 0.8,
+         "arguments": [{"role": "Place", "start": 18, "end": 23, "entity": "E1"}]}]})
+    assert label_studio.losses([doc], "t.json") == (
+        "the tasks are written as annotations, which have no scores: dropping those of 1 entity mention and 1 event; "
+        "1 event id that another region of the task holds already gets a suffix (-2, -3, ...)")
+    assert label_studio.losses(EXPECTED, "t.json") == ""

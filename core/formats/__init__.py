@@ -1,7 +1,8 @@
 """Importers and exporters between other annotation formats and docs/FORMAT.md §1 documents.
 
 Each reader takes the source paths and returns a `Conversion`: the documents plus notes on anything that
-had to be changed (e.g. nested entities a BIO tagger cannot represent), which `convert` prints.
+had to be changed (e.g. nested entities a BIO tagger cannot represent), which `convert` prints. Each writer
+has a `losses` function that says what a format cannot keep of given documents (CoNLL: events, ids, spacing).
 Readers: m2e2, brat, conll, label-studio, wikievents, re3d; writers: brat, conll, label-studio.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Conversion:
 
 Reader = Callable[[Sequence[str]], Conversion]
 Writer = Callable[[Sequence[Document], str], None]
+Losses = Callable[[Sequence[Document], str], str]
 
 
 def readers() -> dict[str, Reader]:
@@ -34,3 +36,11 @@ def writers() -> dict[str, Writer]:
     from . import brat, conll, label_studio
 
     return {"brat": brat.write, "conll": conll.write, "label-studio": label_studio.write}
+
+
+def losses() -> dict[str, Losses]:
+    """Per writer: what writing these documents to that output loses, counted, in a sentence ('' for nothing),
+    for `convert --to` to say before it writes."""
+    from . import brat, conll, label_studio
+
+    return {"brat": brat.losses, "conll": conll.losses, "label-studio": label_studio.losses}

@@ -22,7 +22,8 @@ the document's `meta`, and the original entity and event ids where they differ f
 `annotation.conf` and `visual.conf` for the collection. Entities become T1..Tn in document order, then one
 `T` per trigger, then one `Argument` `T` per argument span that names no entity; events become E1..Em.
 Reading the folder back gives identical documents, except scores (brat has no place for them); brat
-reads `.txt` with universal newlines, so a `\\r\\n` in a text comes back as `\\n`.
+reads `.txt` with universal newlines, so the writer writes a `\\r\\n` of a text as `\\n` (and moves the
+offsets after it), and that is what comes back. `losses` counts both for `convert --to brat` to say.
 
 >>> storage_name("Justice:Arrest-Jail"), base_role("Entity2")
 ('Justice_Arrest-Jail', 'Entity')
@@ -34,16 +35,17 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
 from . import Conversion
-from .common import ARGUMENT_LABEL, keep_longest, refuse_duplicate_ids
+from .common import ARGUMENT_LABEL, counted, keep_longest, refuse_duplicate_ids, scores_of
 
 SKIPPED_KINDS = {"R": "relation", "A": "attribute", "M": "attribute", "N": "normalization",
                  "*": "equivalence", "#": "note"}
@@ -313,7 +315,7 @@ def write(documents: Sequence[Document], out: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}  # storage name -> real name, for visual.conf
     kinds: dict[str, dict[str, set[str]]] = {"entities": {}, "events": {}}
-    for doc in documents:
+    for doc in map(as_brat_reads_it, documents):
         if not SAFE_ID.fullmatch(doc.id) or doc.id.startswith("."):
             raise InputError(Problem(f"document {doc.id!r}", "id", "cannot be a file name (brat names files by id)"))
         lines, ids = _ann_lines(doc, names, kinds)
@@ -324,6 +326,44 @@ def write(documents: Sequence[Document], out: str) -> None:
     (folder / "annotation.conf").write_text(_annotation_conf(kinds), encoding="utf-8")
     labels = "".join(f"{stored} | {real}\n" for stored, real in sorted(names.items()) if stored != real)
     (folder / "visual.conf").write_text(f"[labels]\n{labels}\n[drawing]\n", encoding="utf-8")
+
+
+def losses(documents: Sequence[Document], out: str) -> str:
+    """What writing `documents` as brat loses, counted ('' for nothing)."""
+    parts = []
+    scores = scores_of(documents)
+    if scores:
+        parts.append(f"brat has no place for scores: dropping those of {scores}")
+    crlf = sum("\r" in d.text for d in documents)
+    if crlf:
+        parts.append(f"{counted(crlf, 'document')} with \\r line ends {'gets' if crlf == 1 else 'get'} \\n instead, "
+                     "as brat reads its .txt files, and the offsets after them move with them")
+    return "; ".join(parts)
+
+
+def as_brat_reads_it(doc: Document) -> Document:
+    """The document with `\\n` line ends: brat reads a .txt with universal newlines, so offsets counted in a
+    text with `\\r\\n` would be off by one more after each line end. A lone `\\r` becomes `\\n` in place.
+
+    >>> doc = Document("d", "Rockets hit\\r\\nErbil.", entities=(Entity("T1", 13, 18, "GPE", "Erbil"),))
+    >>> [(e.start, e.text) for e in as_brat_reads_it(doc).entities]
+    [(12, 'Erbil')]
+    """
+    if "\r" not in doc.text:
+        return doc
+    pairs = [m.start() for m in re.finditer("\r\n", doc.text)]  # each loses its \r
+    text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def at(offset: int) -> int:
+        return offset - bisect_left(pairs, offset)
+
+    def span(item):
+        start, end = at(item.start), at(item.end)
+        return replace(item, start=start, end=end, text=text[start:end])
+
+    return replace(doc, text=text, entities=tuple(span(e) for e in doc.entities),
+                   events=tuple(replace(ev, trigger=span(ev.trigger), arguments=tuple(span(a) for a in ev.arguments))
+                                for ev in doc.events))
 
 
 def _ann_lines(doc: Document, names: dict[str, str],

@@ -62,6 +62,25 @@ def refuse_duplicate_ids(documents: Iterable[tuple[str, Document]]) -> None:
             raise InputError(Problem(where, "id", repeat))
 
 
+def counted(n: int, thing: str) -> str:
+    """'1 event', '3 events': for the notes and the notices of what a writer drops."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
+def scores_of(documents: Sequence[Document]) -> str:
+    """How many scored spans the documents hold, by kind ('' for none): what a writer without scores drops.
+
+    >>> from eventtagger.core.schema import Entity
+    >>> scores_of([Document("d", "Erbil", entities=(Entity("T1", 0, 5, "GPE", "Erbil", 0.9),))])
+    '1 entity mention'
+    """
+    kinds = [(sum(e.score is not None for d in documents for e in d.entities), "entity mention"),
+             (sum(ev.score is not None for d in documents for ev in d.events), "event"),
+             (sum(a.score is not None for d in documents for ev in d.events for a in ev.arguments), "argument")]
+    found = [counted(n, thing) for n, thing in kinds if n]
+    return ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1] if found else ""
+
+
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}
 
 

@@ -9,7 +9,8 @@ so every offset is exact. Tags may be BIO, IOB1 (an `I-` that starts an entity) 
 
 Writing splits the text into words and punctuation (and at every entity boundary, so entities cover whole
 tokens), tags the tokens with the one BIO encoder (`bio.encode_spans`) and ends a sentence at a line break
-or after `.`, `!` or `?` outside an entity. Events are not written: CoNLL has no place for them.
+or after `.`, `!` or `?` outside an entity. CoNLL has no place for events, ids, scores or meta, and its text is
+the tokens: `losses` says, counted, what a given set of documents loses (`convert --to conll` prints it).
 
 >>> tokenize("Rockets hit al-Asad base.")
 [(0, 7), (8, 11), (12, 19), (20, 24), (24, 25)]
@@ -19,14 +20,14 @@ or after `.`, `!` or `?` outside an entity. Events are not written: CoNLL has no
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..bio import TagSet, encode_spans
 from ..errors import InputError, Problem
 from ..schema import Document, Entity
 from . import Conversion
-from .common import refuse_duplicate_ids
+from .common import counted, refuse_duplicate_ids
 
 DOCSTART = "-DOCSTART-"
 TAG = re.compile(r"O|[BIES]-\S+")
@@ -111,15 +112,60 @@ def _document(doc_id: str, sentences: list[list[Token]]) -> Document:
 
 def write(documents: Sequence[Document], out: str) -> None:
     """Write the documents' entities as CoNLL BIO to the file `out`."""
+    with open(out, "w", encoding="utf-8") as f:
+        for sentences in _tagged(documents):
+            f.write(f"{DOCSTART} O\n\n")
+            for sentence in sentences:
+                f.writelines(f"{token} {tag}\n" for token, tag in sentence)
+                f.write("\n")
+
+
+def losses(documents: Sequence[Document], out: str) -> str:
+    """What writing `documents` to `out` and reading it back loses, counted: the file is read back in
+    memory with the reader's own rules, so the counts are what a reader of the file will find."""
+    readable = [(doc, sentences) for doc, sentences in zip(documents, _tagged(documents), strict=True) if sentences]
+    back = [(doc, _document(f"{Path(out).stem}-{n}", sentences)) for n, (doc, sentences) in enumerate(readable, 1)]
+    events = sum(len(d.events) for d in documents)
+    arguments = sum(len(ev.arguments) for d in documents for ev in d.events)
+    dropped = [f"{counted(events, 'event')} and their {counted(arguments, 'argument')}"] if events else []
+    lost_entities = sum(len(d.entities) for d in documents) - sum(len(again.entities) for _, again in back)
+    if lost_entities:
+        dropped.append(f"{counted(lost_entities, 'entity mention')} that share{'s' if lost_entities == 1 else ''} "
+                       "a token with another (a BIO tag marks one entity per token)")
+    scores = sum(e.score is not None for d in documents for e in d.entities)
+    if scores:
+        dropped.append(f"the scores of {counted(scores, 'entity mention')}")
+    meta = sum(bool(d.meta) for d in documents)
+    if meta:
+        dropped.append(f"the meta of {counted(meta, 'document')}")
+    parts = ["CoNLL keeps tokens and entity labels only" + (f": dropping {', '.join(dropped)}" if dropped else "")]
+    if back:
+        first, last = back[0][1].id, back[-1][1].id
+        parts.append(f"document ids become {first}{f' … {last}' if last != first else ''} (the file's name and "
+                     "the number of the document), entity ids T1, T2, … in each")
+    respaced = sum(again.text != doc.text for doc, again in back)
+    if respaced:
+        parts.append(f"the text is re-spaced (tokens joined by single spaces, one sentence per line) in "
+                     f"{respaced} of {counted(len(documents), 'document')}, and every offset after a change moves")
+    if len(back) < len(documents):
+        parts.append(f"{counted(len(documents) - len(back), 'document')} without a token cannot be read back")
+    return "; ".join(parts)
+
+
+def _tagged(documents: Sequence[Document]) -> Iterator[list[list[Token]]]:
+    """Each document as the writer writes it: sentences of (token, BIO tag), one document at a time."""
+    for doc in documents:
+        for i, e in enumerate(doc.entities):
+            if len(e.label.split()) != 1:
+                raise InputError(Problem(f"document {doc.id!r}", f"entities[{i}].label",
+                                         f"{e.label!r} holds white space, which separates CoNLL's columns"))
     labels = sorted({e.label for doc in documents for e in doc.entities})
     tags = TagSet.bio(labels)
-    with open(out, "w", encoding="utf-8") as f:
-        for doc in documents:
-            f.write(f"{DOCSTART} O\n\n")
-            for sentence in _sentences(doc):
-                ids = encode_spans(sentence, [(e.start, e.end, e.label) for e in doc.entities], tags)
-                f.writelines(f"{doc.text[s:e]} {tags.names[i]}\n" for (s, e), i in zip(sentence, ids, strict=True))
-                f.write("\n")
+    for doc in documents:
+        spans = [(e.start, e.end, e.label) for e in doc.entities]
+        yield [[(doc.text[s:e], tags.names[i]) for (s, e), i in zip(sentence, encode_spans(sentence, spans, tags),
+                                                                    strict=True)]
+               for sentence in _sentences(doc)]
 
 
 def _sentences(doc: Document) -> list[list[tuple[int, int]]]:

@@ -18,6 +18,7 @@ indices, wrong after an emoji) are recognised by `value.text` and converted.
 The writer emits one task per document: regions from the `entity` and `trigger` controls (ids = entity and
 event ids), relations for arguments, `data.meta` = the document's meta. It writes the labeling config that
 fits these names beside the JSON (`OUT.xml`): import both into a project to correct a prediction file.
+Tasks hold annotations, which have no scores, so scores are dropped (`losses` counts them for `convert`).
 
 >>> doc = read_tasks([{"data": {"id": "d1", "text": "Rebels shelled Idlib."}, "annotations": [{"result": [
 ...     {"id": "r1", "type": "labels", "value": {"start": 7, "end": 14, "labels": ["Conflict:Attack"]}},
@@ -39,7 +40,7 @@ from xml.sax.saxutils import quoteattr
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
 from . import Conversion
-from .common import ARGUMENT_LABEL, keep_longest, refuse_duplicate_ids
+from .common import ARGUMENT_LABEL, counted, keep_longest, refuse_duplicate_ids, scores_of
 
 TRIGGER_CONTROL = "trigger"
 ENTITY_CONTROL = "entity"
@@ -212,6 +213,24 @@ def write(documents: Sequence[Document], out: str) -> None:
     tasks = [_task(doc) for doc in documents]
     Path(out).write_text(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     Path(out).with_suffix(".xml").write_text(label_config(documents), encoding="utf-8")
+
+
+def losses(documents: Sequence[Document], out: str) -> str:
+    """What writing `documents` as Label Studio tasks loses, counted ('' for nothing)."""
+    parts = []
+    scores = scores_of(documents)
+    if scores:
+        parts.append(f"the tasks are written as annotations, which have no scores: dropping those of {scores}")
+    renamed = sum(region["id"] != ev.id for doc in documents
+                  for ev, region in zip(doc.events, _trigger_regions(_task(doc)), strict=True))
+    if renamed:
+        parts.append(f"{counted(renamed, 'event id')} that another region of the task holds already "
+                     f"{'gets' if renamed == 1 else 'get'} a suffix (-2, -3, ...)")
+    return "; ".join(parts)
+
+
+def _trigger_regions(task: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in task["annotations"][0]["result"] if r.get("from_name") == TRIGGER_CONTROL]
 
 
 def _task(doc: Document) -> dict[str, Any]:

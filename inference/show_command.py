@@ -1,0 +1,92 @@
+"""`eventtagger show`: tagged documents for people, as a text listing, CSV rows or an HTML page (inference.display)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.schema import Document
+
+from .command import Command
+
+FORMATS = ("text", "csv", "html")
+WHAT_SHOW_READS = "show reads JSON Lines documents (docs/FORMAT.md §1), e.g. the output of `eventtagger extract`"
+
+
+def score_threshold(value: str) -> float:
+    """An argparse type for --min-score: a number in [0, 1]."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {value!r}")
+    return number
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines, e.g. the output of extract")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text: a listing for the terminal (default); csv: one row per event, argument and entity "
+                        "mention; html: a self-contained page with the spans highlighted")
+    p.add_argument("-o", "--output", default="-", help="write here instead of standard output")
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="TYPE",
+                   help="show only events of this type and entity mentions of this label (repeatable)")
+    p.add_argument("--min-score", type=score_threshold, default=0.0, metavar="X",
+                   help="leave out entities, events and arguments scored below X (unscored ones stay)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from eventtagger.core.jsonl import check_output_file
+
+    from .display import render, render_html, select, write_csv
+
+    check_output_file(args.output)
+    types = frozenset(args.types)
+    documents = [select(d, types, args.min_score) for path in args.files for d in _read(path)]
+    if types:
+        _note_unmatched(types, documents)
+        documents = [d for d in documents if d.events or d.entities]
+    stream = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8", newline="")
+    try:
+        if args.format == "csv":
+            write_csv(documents, stream)
+        elif args.format == "html":
+            stream.write(render_html(documents, title=", ".join(Path(f).name for f in args.files)))
+        else:
+            stream.write(render(documents) + "\n")
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    return 0
+
+
+def _read(path: str) -> list[Document]:
+    """The file's documents; a file that is not JSON Lines documents at all is told what show reads."""
+    from eventtagger.core.jsonl import read_documents
+
+    try:
+        return read_documents(path)
+    except InputError as exc:
+        problems = list(exc.problems)
+        first = next((i for i, p in enumerate(problems) if _not_documents(p)), None)
+        if first is not None:
+            p = problems[first]
+            problems[first] = Problem(f"{WHAT_SHOW_READS}; {p.where}", p.field, p.message)
+        raise InputError(problems) from None
+
+
+def _not_documents(problem: Problem) -> bool:
+    """A line that is no JSON object, an empty file, or a record without id or text: most likely another file."""
+    return not problem.field or (problem.field in ("id", "text") and problem.message.startswith("is required"))
+
+
+def _note_unmatched(types: frozenset[str], documents: list[Document]) -> None:
+    found = {ev.type for d in documents for ev in d.events} | {e.label for d in documents for e in d.entities}
+    for name in sorted(types - found):
+        print(f"note: --type {name} matches no event type or entity label shown", file=sys.stderr)
+
+
+SHOW_COMMAND = Command("show", "print tagged documents for people: a text listing, CSV rows or an HTML page, "
+                       "with offsets, sentences and scores", _arguments, _run)
