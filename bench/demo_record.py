@@ -25,6 +25,9 @@ EXAMPLES = {
     "format": "Two rockets fell outside the Ain al-Asad base on Saturday.",
     "python": "Rockets struck the airbase near Erbil on Monday, killing two guards.",
     "serve": "Rockets struck the airbase near Erbil on Monday.",
+    # the same news in French and Spanish: the README says the model is English only
+    "french": "Des roquettes ont frappé la base aérienne près d'Erbil lundi, tuant deux gardes.",
+    "spanish": "Unos cohetes alcanzaron la base aérea cerca de Erbil el lunes y mataron a dos guardias.",
 }
 KEYS = ("entity", "trigger_identification", "trigger_classification", "argument_identification",
         "argument_classification")
