@@ -1,7 +1,7 @@
 """Load test of `eventtagger serve`, on loopback only, bounded in requests and time.
 
 Starts the service as a subprocess on a free port, once with server-side micro-batching and once without
-(`--max-batch-documents 1`), and drives each with 1, 8 and 32 concurrent clients. Every request carries one
+(`--max-microbatch-documents 1`), and drives each with 1, 8 and 32 concurrent clients. Every request carries one
 article of data/dev.jsonl (cycled). Per configuration it prints a JSON line, then a table of all:
 documents/s, tokens/s (the model's tokenizer, without special tokens), p50/p99 latency and errors.
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
              if line.strip()]
     tokens = token_counts(model, texts)
     results: list[Result] = []
-    for max_batch in (args.max_batch_documents,) if args.no_compare else (args.max_batch_documents, 1):
+    for max_batch in (args.max_microbatch_documents,) if args.no_compare else (args.max_microbatch_documents, 1):
         with service(model, max_batch, args.max_wait_ms, args.threads) as port:
             for clients in args.concurrency:
                 drive(port, texts, tokens, clients=min(clients, args.requests), requests=args.requests // 10)  # warm
@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients per run")
     p.add_argument("--requests", type=int, default=200, help="requests per run (one document each)")
     p.add_argument("--max-seconds", type=float, default=60.0, help="a run stops sending after this long")
-    p.add_argument("--max-batch-documents", type=int, default=32, help="the service's batching when on")
+    p.add_argument("--max-microbatch-documents", type=int, default=32, help="the service's micro-batching when on")
     p.add_argument("--max-wait-ms", type=float, default=None, help="the service's --max-wait-ms when batching")
     p.add_argument("--threads", type=int, default=None, help="the service's onnxruntime threads")
     p.add_argument("--no-compare", action="store_true", help="skip the run without batching")
@@ -93,7 +93,7 @@ class service:
 
     def __init__(self, model: Path, max_batch: int, max_wait_ms: float | None, threads: int | None):
         self.command = [sys.executable, "-m", "eventtagger.inference.cli", "serve", "--model", str(model),
-                        "--host", "127.0.0.1", "--port", str(free_port()), "--max-batch-documents", str(max_batch),
+                        "--host", "127.0.0.1", "--port", str(free_port()), "--max-microbatch-documents", str(max_batch),
                         "--log-level", "warning"]
         if threads:
             self.command += ["--threads", str(threads)]

@@ -58,7 +58,7 @@ def main() -> None:
 
 def run_parent(args) -> dict:
     sys.path.insert(0, str(HERE))
-    from eventtagger.inference.network import default_threads
+    from eventtagger.inference.defaults import default_threads
     from workload import load_texts
 
     threads = args.threads or default_threads()

@@ -1,5 +1,7 @@
-"""The `eventtagger` command (docs/FORMAT.md §4). Runtime subcommands live here; `train` and `export` come from the
-training package through the `eventtagger.commands` entry point group, so this module never imports it.
+"""The `eventtagger` command (docs/FORMAT.md §4): the entry point. The runtime's subcommands come from `commands`
+(which holds `serve` and `show` from their own modules); `train` and `export` come from the training package
+through the `eventtagger.commands` entry point group, so this module never imports it. What the subcommand
+modules share (`Command`, the model options, loading the tagger) is in `command`, which imports none of them.
 
 Errors go to stderr as one sentence naming file, line and field; exit 2 for bad input, 1 otherwise.
 """
@@ -9,25 +11,16 @@ import argparse
 import errno
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from eventtagger.core.errors import InputError
+
+from . import commands
+from .command import Command
 from .model_folder import ModelFolderError
 
 
-@dataclass(frozen=True)
-class Command:
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-
-
 def _commands() -> list[Command]:
-    from . import commands
-
     found = list(commands.RUNTIME_COMMANDS)
     for ep in entry_points(group="eventtagger.commands"):
         try:
@@ -37,11 +30,11 @@ def _commands() -> list[Command]:
     return sorted(found, key=lambda c: c.name)
 
 
-def build_parser(commands: list[Command]) -> argparse.ArgumentParser:
+def build_parser(subcommands: list[Command]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventtagger", description="Tag entities and events with their roles "
                                      "in news articles; train on your own annotations.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in commands:
+    for command in subcommands:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
         command.add_arguments(p)
         p.set_defaults(_run=command.run)

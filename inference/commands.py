@@ -6,47 +6,16 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import Command
 from eventtagger.core.errors import InputError, Problem
+
+from .command import Command, add_model_options, load_tagger, progress
 from .serve_command import SERVE_COMMAND
 from .show_command import SHOW_COMMAND
-
-
-def positive_int(value: str) -> int:
-    """An argparse type: a bad value is a usage error (exit 2), not a crash mid-run."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value!r}")
-    return number
-
-
-def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="model folder written by `eventtagger export`")
-    p.add_argument("--variant", default="int8", choices=["int8", "fp32"], help="which network of the folder")
-    p.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads (default: the usable cores)")
-    p.add_argument("--batch-size", type=positive_int, default=None,
-                   help="windows per network call (default: one per thread, at least 4; more costs memory)")
-
-
-def _load_tagger(args: argparse.Namespace):
-    from .tagger import EventTagger
-
-    return EventTagger.load(args.model, variant=args.variant, threads=args.threads, batch_size=args.batch_size)
-
-
-def _progress(iterable, desc: str, total: int | None = None):
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, unit="doc", file=sys.stderr, mininterval=1.0, disable=None)
-
 
 # --- extract ---------------------------------------------------------------------------------------------
 
 def _extract_arguments(p: argparse.ArgumentParser) -> None:
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help=".txt files (id = file name), .jsonl files of docs/FORMAT.md §1 (id and text), folders of those, "
                         "or - for JSON Lines on stdin")
@@ -70,62 +39,39 @@ def _extract(args: argparse.Namespace) -> int:
         from .ray_engine import run
 
         return run(args)
-    from .batch import DurableWriter, completed_ids, errors_path, iter_inputs, rejected_line, rejected_places
     from eventtagger.core.jsonl import check_output_file, dumps
 
+    from .jobs import DurableWriter, ErrorLog, JobInputs, completed_ids, errors_path, iter_inputs
+
     output = Path(args.output)
-    errors = errors_path(output)
+    errors_file = errors_path(output)
     check_output_file(output)
     if output.exists() and not (args.resume or args.overwrite):
         raise InputError(Problem(str(output), "", "exists already; pass --resume to continue that job or "
                                  "--overwrite to start again"))
-    sources = iter_inputs(args.inputs, exclude=(output, errors))  # every input checked before any work
+    sources = iter_inputs(args.inputs, exclude=(output, errors_file))  # every input checked before any work
     if not args.resume:  # a new job: no output, and no errors file of an earlier one
         output.unlink(missing_ok=True)
-        errors.unlink(missing_ok=True)
-    done = completed_ids(output) if args.resume else set()
-    rejected_before = rejected_places(errors) if args.resume else set()
-    tagger = _load_tagger(args)
-    counts = {"skipped": 0, "rejected": 0}
-    error_writer: list[DurableWriter] = []
-
-    def documents():
-        for source in sources:
-            if source.rejected is not None:
-                if source.where not in rejected_before:
-                    if not error_writer:
-                        error_writer.append(DurableWriter(errors, sync_every=1))
-                    error_writer[0].write(rejected_line(source.rejected))
-                    counts["rejected"] += 1
-                continue
-            if source.document.id in done:
-                counts["skipped"] += 1
-                continue
-            yield source.document
-
+        errors_file.unlink(missing_ok=True)
+    inputs = JobInputs(sources, completed_ids(output) if args.resume else set(), ErrorLog(errors_file, args.resume))
+    tagger = load_tagger(args)
     writer = DurableWriter(output)
     tagged = 0
     try:
-        for doc in _progress(tagger.tag(documents()), "extract"):
+        for doc in progress(tagger.tag(inputs), "extract"):
             writer.write(dumps(doc))
             tagged += 1
     finally:
         writer.close()
-        for w in error_writer:
-            w.close()
-    message = f"tagged {tagged} documents into {output}"
-    if counts["skipped"]:
-        message += f"; {counts['skipped']} were done already"
-    if counts["rejected"]:
-        message += f"; {counts['rejected']} could not be read (reasons in {errors})"
-    print(message, file=sys.stderr)
+        inputs.errors.close()
+    print(inputs.summary(tagged, str(output)), file=sys.stderr)
     return 0
 
 
 # --- evaluate --------------------------------------------------------------------------------------------
 
 def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("--data", required=True, help="gold docs/FORMAT.md §1 JSON Lines")
     p.add_argument("--predictions-out", help="also write the predictions here")
 
@@ -137,9 +83,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.predictions_out:
         check_output_file(args.predictions_out, "--predictions-out")
-    tagger = _load_tagger(args)
+    tagger = load_tagger(args)
     gold = read_documents(args.data, tagger.spec.ontology)
-    predictions = list(_progress(tagger.tag(Document(d.id, d.text) for d in gold), "evaluate", len(gold)))
+    predictions = list(progress(tagger.tag(Document(d.id, d.text) for d in gold), "evaluate", len(gold)))
     if args.predictions_out:
         write_documents(args.predictions_out, predictions)
     print(json.dumps(score(gold, predictions), indent=2))
@@ -154,8 +100,8 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from eventtagger.core.ontology import Ontology
     from eventtagger.core.jsonl import check_file
+    from eventtagger.core.ontology import Ontology
 
     ontology = Ontology.load(args.ontology) if args.ontology else None
     problems = []

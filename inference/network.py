@@ -5,12 +5,13 @@ training (`eventtagger.training.torch_network`), so one decoder serves both.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from .defaults import threads_and_windows
 
 INPUT_NAMES = ("input_ids", "attention_mask")
 OUTPUT_NAMES = ("entity_logits", "trigger_logits", "role_rows", "role_logits")
@@ -32,14 +33,6 @@ class Network(Protocol):
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> NetworkOutput: ...
 
 
-def default_threads() -> int:
-    """The cores this process may use (containers often allow fewer than os.cpu_count())."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 class OnnxNetwork:
     """An onnxruntime session over a model file. Sessions are thread-safe: `run` may be called from
     several threads at once."""
@@ -48,7 +41,7 @@ class OnnxNetwork:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
+        options.intra_op_num_threads, _ = threads_and_windows(threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3

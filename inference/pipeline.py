@@ -1,4 +1,5 @@
-"""Documents in, tagged documents out: tokenize, cut into windows, batch by length, run, decode.
+"""Documents in, tagged documents out: tokenize, cut into windows, group them by length into network calls, run,
+decode.
 
 Backend-agnostic: `network` is the ONNX session at run time and the PyTorch model during training.
 """
@@ -9,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 import numpy as np
+from eventtagger.core.schema import Document
 from tokenizers import Tokenizer
 
 from .decoding import WindowScores, decode_document
 from .network import Network, log_softmax
-from eventtagger.core.schema import Document
 from .spec import TaggerSpec
 from .windows import encode_text, pad_batch, plan_windows, window_ids
 
@@ -26,30 +27,31 @@ def prepare_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
 
 
 def tag_documents(documents: Iterable[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
-                  batch_size: int, chunk_size: int = 256, meta: dict | None = None) -> Iterator[Document]:
+                  windows_per_call: int, chunk_size: int = 256, meta: dict | None = None) -> Iterator[Document]:
     """Tag documents lazily, in input order. Windows of `chunk_size` documents at a time are sorted by
-    length before batching, so a batch holds windows of similar length and little padding."""
+    length before they are cut into network calls of `windows_per_call`, so a call holds windows of similar
+    length and little padding."""
     iterator = iter(documents)
     while chunk := list(islice(iterator, chunk_size)):
-        yield from _tag_chunk(chunk, tokenizer, network, spec, batch_size, meta)
+        yield from _tag_chunk(chunk, tokenizer, network, spec, windows_per_call, meta)
 
 
 def _tag_chunk(documents: list[Document], tokenizer: Tokenizer, network: Network, spec: TaggerSpec,
-               batch_size: int, meta: dict | None) -> Iterator[Document]:
+               windows_per_call: int, meta: dict | None) -> Iterator[Document]:
     encodings = [encode_text(tokenizer, d.text) for d in documents]
     plans = [plan_windows(e, spec.window_tokens, spec.stride) for e in encodings]
-    jobs = [(d, k) for d, windows in enumerate(plans) for k in range(len(windows))]
-    jobs.sort(key=lambda job: plans[job[0]][job[1]].end - plans[job[0]][job[1]].start)
+    placed = [(d, k) for d, windows in enumerate(plans) for k in range(len(windows))]  # (document, window)
+    placed.sort(key=lambda dk: plans[dk[0]][dk[1]].end - plans[dk[0]][dk[1]].start)
     scores: dict[tuple[int, int], WindowScores] = {}
-    for b in range(0, len(jobs), batch_size):
-        batch = jobs[b:b + batch_size]
-        rows = [window_ids(encodings[d], plans[d][k], spec.cls_id, spec.sep_id) for d, k in batch]
+    for first in range(0, len(placed), windows_per_call):
+        call = placed[first:first + windows_per_call]
+        rows = [window_ids(encodings[d], plans[d][k], spec.cls_id, spec.sep_id) for d, k in call]
         input_ids, mask = pad_batch(rows, spec.pad_id)
         out = network(input_ids, mask)
         candidates: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for r, (i, pos) in enumerate(np.asarray(out.role_rows).tolist()):
             candidates[i].append((r, pos))
-        for i, (d, k) in enumerate(batch):
+        for i, (d, k) in enumerate(call):
             window = plans[d][k]
             length = window.end - window.start
             lo, hi = np.searchsorted(encodings[d].first_token, [window.own_start, window.own_end])

@@ -33,21 +33,21 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from .batch import DurableWriter, completed_ids, iter_inputs, rejected_line, rejected_places
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.jsonl import dumps
-from .model_folder import ModelFolder
 from eventtagger.core.schema import Document
 
+from .jobs import DurableWriter, ErrorLog, JobInputs, completed_ids, iter_inputs
+from .model_folder import ModelFolder
+
 WAVE_DOCUMENTS = 50_000     # documents the driver holds at once
-DOCUMENTS_PER_CALL = 64     # documents per actor call (each call batches their windows)
+DOCUMENTS_PER_CALL = 64     # documents per actor call (their windows share network calls)
 ERRORS = "errors.jsonl"
 INSTALL_HINT = "install eventtagger[ray]: pip install 'eventtagger[ray]'"
 
@@ -59,7 +59,7 @@ class RayJob:
     model: Path
     variant: str = "int8"
     threads: int = 1              # per actor
-    batch_size: int | None = None  # windows per network call (None: one per thread, at least 4)
+    windows_per_call: int | None = None  # windows per network call (None: one per thread, at least 4)
     address: str | None = None    # None: RAY_ADDRESS, or else a Ray started on this machine
     num_actors: int | None = None  # None: the cluster's CPUs / threads
     shard_size: int = 10_000
@@ -69,7 +69,7 @@ class RayJob:
     @staticmethod
     def from_args(args: argparse.Namespace) -> RayJob:
         return RayJob(tuple(args.inputs), Path(args.output), Path(args.model), args.variant, args.threads or 1,
-                      args.batch_size, args.ray_address, args.num_actors, args.shard_size, args.resume,
+                      args.windows_per_call, args.ray_address, args.num_actors, args.shard_size, args.resume,
                       args.overwrite)
 
 
@@ -77,7 +77,7 @@ class TaggerActor:
     """Ray Data's callable class: loads the EventTagger once per actor, then tags batches of rows
     {id, text, meta (JSON)} into rows {line}: the JSON line of each tagged document."""
 
-    def __init__(self, model_files: list[Any], variant: str, threads: int, batch_size: int | None):
+    def __init__(self, model_files: list[Any], variant: str, threads: int, windows_per_call: int | None):
         import ray
 
         from .tagger import EventTagger
@@ -87,7 +87,7 @@ class TaggerActor:
             for name, data in files.items():
                 Path(folder, name).write_bytes(data)
             # the manifest is checked here, on the worker, as on any load
-            self.tagger = EventTagger.load(folder, variant=variant, threads=threads, batch_size=batch_size)
+            self.tagger = EventTagger.load(folder, variant=variant, threads=threads, windows_per_call=windows_per_call)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents = [Document(str(i), str(t), meta=json.loads(m)) for i, t, m in
@@ -103,39 +103,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"eventtagger extract: --engine ray needs Ray; {INSTALL_HINT}", file=sys.stderr)
         return 1
     job = RayJob.from_args(args)
-    tagged, parts, rejected, skipped = extract(job)
-    message = f"tagged {tagged} documents into {job.output_dir}/ ({parts} new parts)"
-    if skipped:
-        message += f"; {skipped} were done already"
-    if rejected:
-        message += f"; {rejected} could not be read (reasons in {job.output_dir / ERRORS})"
-    print(message, file=sys.stderr)
+    inputs, shards = extract(job)
+    print(inputs.summary(shards.documents, f"{job.output_dir}/ ({shards.parts} new parts)"), file=sys.stderr)
     return 0
 
 
-def extract(job: RayJob) -> tuple[int, int, int, int]:
-    """Tag the job's inputs on Ray; return (tagged, parts written, rejected, skipped). Ray is started or
+def extract(job: RayJob) -> tuple[JobInputs, ShardWriter]:
+    """Tag the job's inputs on Ray; return what became of the inputs and the parts written. Ray is started or
     joined only when there is something to tag."""
     _check_job(job)
     ModelFolder.open(job.model, job.variant)  # a bad folder fails here, before any cluster work
+    sources = iter_inputs(list(job.inputs))  # every input checked before any work
     first_part, done = _prepare_output(job)
-    rejected_before = rejected_places(job.output_dir / ERRORS) if job.resume else set()
+    inputs = JobInputs(sources, done, ErrorLog(job.output_dir / ERRORS, job.resume))
     shards = ShardWriter(job.output_dir, job.shard_size, first_part)
-    counts = {"rejected": 0, "skipped": 0}
-    errors: list[DurableWriter] = []
     cluster: _Cluster | None = None
     try:
-        for wave in _waves(job, done, rejected_before, counts, errors):
+        for wave in _waves(inputs):
             cluster = cluster or _Cluster(job)
             for line in cluster.tag(wave):
                 shards.write(line)
     finally:
         shards.close()
-        for writer in errors:
-            writer.close()
+        inputs.errors.close()
         if cluster is not None:
             cluster.shutdown()
-    return shards.documents, shards.parts, counts["rejected"], counts["skipped"]
+    return inputs, shards
 
 
 class _Cluster:
@@ -162,7 +155,7 @@ class _Cluster:
             TaggerActor, batch_size=DOCUMENTS_PER_CALL, batch_format="numpy", num_cpus=job.threads,
             compute=ray.data.ActorPoolStrategy(size=min(self.num_actors, blocks)),  # no actor loads a model for nothing
             fn_constructor_kwargs={"model_files": self.model_files, "variant": job.variant, "threads": job.threads,
-                                   "batch_size": job.batch_size})
+                                   "windows_per_call": job.windows_per_call})
         for batch in tagged.iter_batches(batch_size=None, batch_format="numpy"):
             yield from (str(line) for line in batch["line"])
 
@@ -238,22 +231,10 @@ def _prepare_output(job: RayJob) -> tuple[int, set[str]]:
     return (int(parts[-1].name[5:10]) + 1 if parts else 0), done
 
 
-def _waves(job: RayJob, done: set[str], rejected_before: set[str], counts: dict[str, int],
-           errors: list[DurableWriter]) -> Iterator[list[dict[str, str]]]:
-    """The inputs as rows for Ray Data, WAVE_DOCUMENTS at a time; rejected records go to errors.jsonl."""
+def _waves(documents: Iterable[Document]) -> Iterator[list[dict[str, str]]]:
+    """The documents as rows for Ray Data, WAVE_DOCUMENTS at a time."""
     wave: list[dict[str, str]] = []
-    for source in iter_inputs(list(job.inputs)):
-        if source.rejected is not None:
-            if source.where not in rejected_before:
-                if not errors:
-                    errors.append(DurableWriter(job.output_dir / ERRORS, sync_every=1))
-                errors[0].write(rejected_line(source.rejected))
-                counts["rejected"] += 1
-            continue
-        doc = source.document
-        if doc.id in done:
-            counts["skipped"] += 1
-            continue
+    for doc in documents:
         wave.append({"id": doc.id, "text": doc.text, "meta": json.dumps(doc.meta, ensure_ascii=False)})
         if len(wave) >= WAVE_DOCUMENTS:
             yield wave

@@ -8,16 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import Command
 from eventtagger.core.errors import InputError, Problem
+
+from .command import Command, add_model_options, load_tagger
 
 INSTALL_HINT = "install eventtagger[serve]: pip install 'eventtagger[serve]'"
 
 
 def _serve_arguments(p: argparse.ArgumentParser) -> None:
-    from .commands import _add_model_options
-
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
     limits = p.add_argument_group("limits (answered with a JSON error)")
@@ -27,11 +26,11 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     limits.add_argument("--timeout", type=float, default=60.0, help="seconds a request may wait and run (504)")
     limits.add_argument("--max-queue-documents", type=int, default=1024,
                         help="documents waiting to be tagged before requests are refused (503)")
-    batching = p.add_argument_group("micro-batching")
-    batching.add_argument("--max-batch-documents", type=int, default=32,
-                          help="documents of concurrent requests tagged in one call (1 = no batching)")
-    batching.add_argument("--max-wait-ms", type=float, default=0.0,
-                          help="how long a waiting document waits for others to share its call")
+    microbatching = p.add_argument_group("micro-batching (documents of concurrent requests tagged together)")
+    microbatching.add_argument("--max-microbatch-documents", type=int, default=32,
+                               help="documents of concurrent requests tagged in one call (1 = no micro-batching)")
+    microbatching.add_argument("--max-wait-ms", type=float, default=0.0,
+                               help="how long a waiting document waits for others to share its call")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                    help="JSON logs on stderr at this level and above")
 
@@ -44,22 +43,21 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"eventtagger serve: needs FastAPI and uvicorn ({exc.name} is missing); {INSTALL_HINT}", file=sys.stderr)
         return 1
-    from .commands import _load_tagger
     from .jsonlog import configure, uvicorn_log_config
 
     limits = ServiceLimits(max_body_bytes=args.max_body_bytes, max_documents=args.max_documents,
                            max_text_chars=args.max_text_chars, request_timeout_s=args.timeout,
-                           max_batch_documents=args.max_batch_documents, max_wait_ms=args.max_wait_ms,
+                           max_microbatch_documents=args.max_microbatch_documents, max_wait_ms=args.max_wait_ms,
                            max_queue_documents=args.max_queue_documents)
     bad = [Problem("serve", f"--{name.replace('_', '-')}", "must be positive")
            for name in ("max_body_bytes", "max_documents", "max_text_chars", "timeout", "max_queue_documents",
-                        "max_batch_documents") if getattr(args, name) <= 0]
+                        "max_microbatch_documents") if getattr(args, name) <= 0]
     if args.max_wait_ms < 0:
         bad.append(Problem("serve", "--max-wait-ms", "must be 0 or more"))
     if bad:
         raise InputError(bad)
     configure(args.log_level)
-    app = create_app(_load_tagger(args), limits)
+    app = create_app(load_tagger(args), limits)
     uvicorn.run(app, host=args.host, port=args.port, log_config=uvicorn_log_config(args.log_level),
                 access_log=False, timeout_graceful_shutdown=int(args.timeout) + 1)
     return 0

@@ -4,11 +4,11 @@ Routes:
 
 - `POST /v1/extract` — one document `{"id", "text"}` in, one tagged docs/FORMAT.md §1 document out; or
   `{"documents": [...]}` in, `{"documents": [...]}` out in the same order (see `server_schema`).
-- `GET /healthz` — the process answers. `GET /readyz` — the model is loaded and the batcher runs (503 while
+- `GET /healthz` — the process answers. `GET /readyz` — the model is loaded and the micro-batcher runs (503 while
   shutting down). `GET /v1/model` — name, version, ontology, metrics and parity of the model.
 - `GET /openapi.json` and `GET /docs` — the schema, generated from the pydantic models.
 
-Concurrent requests are micro-batched (`batcher.MicroBatcher`): one worker thread tags the waiting documents
+Concurrent requests are micro-batched (`microbatch.MicroBatcher`): one worker thread tags the waiting documents
 of all requests in one call. Limits answer with a JSON `ErrorOut` and a 4xx/5xx status: body size (413),
 documents per request (413), characters per text (413), invalid or duplicate fields (422, naming the field),
 a full queue (503) and a request that waited past its timeout (504). Logs are JSON lines on stderr, one per
@@ -30,16 +30,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from eventtagger.core.ids import FirstSeen
+from eventtagger.core.schema import Document
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .batcher import BatcherClosed, MicroBatcher, QueueFull
 from .jsonlog import log_event
-from eventtagger.core.ids import FirstSeen
-from eventtagger.core.schema import Document
+from .microbatch import MicroBatcher, MicroBatcherClosed, QueueFull
 from .server_schema import BatchIn, BatchOut, DocumentOut, ErrorOut, ExtractRequest, Health, ModelOut, parse_field
 from .tagger import EventTagger
 
@@ -55,8 +55,8 @@ class ServiceLimits:
     max_documents: int = 256            # per request
     max_text_chars: int = 1_000_000     # per document
     request_timeout_s: float = 60.0     # queueing and tagging together
-    max_batch_documents: int = 32       # per network call, across requests; 1 = no micro-batching
-    max_wait_ms: float = 0.0            # >0: an idle worker waits this long for company (latency for batch size)
+    max_microbatch_documents: int = 32  # per tag call, across requests; 1 = no micro-batching
+    max_wait_ms: float = 0.0            # >0: an idle worker waits this long for company (latency for fuller calls)
     max_queue_documents: int = 1024     # waiting documents before requests are refused with 503
 
 
@@ -68,23 +68,25 @@ class ServiceError(Exception):
 
 
 def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits()) -> FastAPI:
-    """The ASGI app over a loaded tagger. The batcher starts and stops with the app's lifespan."""
-    batcher = MicroBatcher(lambda docs: list(tagger.tag(docs)), limits.max_batch_documents, limits.max_wait_ms,
-                           limits.max_queue_documents)
+    """The ASGI app over a loaded tagger. The micro-batcher starts and stops with the app's lifespan."""
+    microbatcher = MicroBatcher(lambda docs: list(tagger.tag(docs)), limits.max_microbatch_documents,
+                                limits.max_wait_ms, limits.max_queue_documents)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        batcher.start()
+        microbatcher.start()
         log_event(log, "started", model=tagger.card.name, model_version=tagger.card.version,
-                  max_batch_documents=limits.max_batch_documents)
+                  max_microbatch_documents=limits.max_microbatch_documents)
         yield
         # uvicorn has finished the requests in flight; drain what is queued, then stop the worker
-        await asyncio.get_running_loop().run_in_executor(None, batcher.close, limits.request_timeout_s)
-        log_event(log, "stopped", batches=batcher.stats.batches, documents=batcher.stats.documents)
+        await asyncio.get_running_loop().run_in_executor(None, microbatcher.close, limits.request_timeout_s)
+        log_event(log, "stopped", microbatches=microbatcher.stats.microbatches,
+                  documents=microbatcher.stats.documents)
 
     app = FastAPI(title="eventtagger", version=tagger.card.version or "0", lifespan=lifespan,
-                  description="Tags entities and events with their roles in news articles (docs/FORMAT.md §1 documents).")
-    app.state.batcher = batcher
+                  description="Tags entities and events with their roles in news articles "
+                              "(docs/FORMAT.md §1 documents).")
+    app.state.microbatcher = microbatcher
     app.state.tagger = tagger
     _add_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
@@ -97,7 +99,7 @@ def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits()) -> 
     @app.get("/readyz", response_model=Health, responses={503: {"model": Health}},
              summary="the model is loaded and requests are taken")
     async def readyz() -> JSONResponse:
-        ready = batcher.alive
+        ready = microbatcher.alive
         return JSONResponse({"status": "ok" if ready else "not_ready"}, status_code=200 if ready else 503)
 
     @app.get("/v1/model", response_model=ModelOut, summary="the loaded model: name, version, ontology, metrics")
@@ -113,7 +115,7 @@ def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits()) -> 
         prefix = "documents" if isinstance(body, BatchIn) else ""
         documents = _checked_documents(inputs, prefix, limits)
         request.state.documents = len(documents)
-        tagged = await _tag(batcher, documents, limits.request_timeout_s)
+        tagged = await _tag(microbatcher, documents, limits.request_timeout_s)
         if isinstance(body, BatchIn):
             return JSONResponse({"documents": [d.to_dict() for d in tagged]})
         return JSONResponse(tagged[0].to_dict())
@@ -151,13 +153,13 @@ def _checked_documents(inputs: list, prefix: str, limits: ServiceLimits) -> list
     return [Document(doc.id, doc.text, meta=doc.meta or {}) for doc in inputs]
 
 
-async def _tag(batcher: MicroBatcher, documents: list[Document], timeout: float) -> list[Document]:
+async def _tag(microbatcher: MicroBatcher, documents: list[Document], timeout: float) -> list[Document]:
     try:
-        future = batcher.submit(documents)
+        future = microbatcher.submit(documents)
     except QueueFull as exc:
         raise ServiceError(503, "overloaded", f"the service is busy ({exc}); retry shortly",
                            headers={"Retry-After": "1"}) from None
-    except BatcherClosed as exc:
+    except MicroBatcherClosed as exc:
         raise ServiceError(503, "not_ready", str(exc)) from None
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)

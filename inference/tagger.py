@@ -13,31 +13,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from eventtagger.core.schema import Document
 from tokenizers import Tokenizer
 
-from .defaults import windows_per_call
+from .defaults import threads_and_windows
 from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
-from .network import Network, OnnxNetwork, default_threads
+from .network import Network, OnnxNetwork
 from .pipeline import prepare_tokenizer, tag_documents
-from eventtagger.core.schema import Document
 from .spec import ModelCard, TaggerSpec
 
 
 class EventTagger:
     def __init__(self, tokenizer: Tokenizer, network: Network, spec: TaggerSpec, card: ModelCard,
-                 batch_size: int | None = None):
+                 windows_per_call: int | None = None):
         self.tokenizer = prepare_tokenizer(tokenizer)
         self.network = network
         self.spec = spec
         self.card = card
-        self.batch_size = batch_size or windows_per_call(default_threads())
+        self.windows_per_call = threads_and_windows(windows=windows_per_call)[1]
 
     @classmethod
     def load(cls, path: str | Path, variant: str = "int8", threads: int | None = None,
-             batch_size: int | None = None) -> EventTagger:
+             windows_per_call: int | None = None) -> EventTagger:
         """Open a model folder (docs/FORMAT.md §3), checking its manifest. `variant` is 'int8' (model.onnx) or 'fp32';
-        `threads` defaults to the cores this process may use, `batch_size` (windows per network call) to one
-        per thread and at least 4 (`defaults.windows_per_call`)."""
+        `threads` defaults to the cores this process may use, `windows_per_call` (windows the network reads in
+        one call) to one per thread and at least 4 (`defaults.threads_and_windows`)."""
+        threads, windows_per_call = threads_and_windows(threads, windows_per_call)
         folder = ModelFolder.open(path, variant)
         try:
             tokenizer = Tokenizer.from_file(str(folder.file(TOKENIZER)))
@@ -52,8 +53,7 @@ class EventTagger:
         except Exception as exc:  # onnxruntime's errors have no common base class
             raise ModelFolderError(f"{folder.file(VARIANTS[variant])} cannot be loaded by onnxruntime "
                                    f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
-        return cls(tokenizer, network, folder.spec, folder.card,
-                   batch_size or windows_per_call(threads or default_threads()))
+        return cls(tokenizer, network, folder.spec, folder.card, windows_per_call)
 
     @property
     def prediction_meta(self) -> dict[str, str]:
@@ -68,5 +68,5 @@ class EventTagger:
 
     def tag(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Tag documents lazily, in order; any annotations they carry are replaced by predictions."""
-        return tag_documents(documents, self.tokenizer, self.network, self.spec, self.batch_size,
+        return tag_documents(documents, self.tokenizer, self.network, self.spec, self.windows_per_call,
                              meta=self.prediction_meta)

@@ -525,8 +525,9 @@ case("extract-output-exists", refused({"a.txt": "x", "o.jsonl": jl(GOOD)}, [*EXT
 case("extract-output-is-also-an-input", refused({"a.jsonl": jl(GOOD)},
                                                 [*EXTRACT, "a.jsonl", "-o", "a.jsonl", "--overwrite"], "a.jsonl",
                                                 "output of this job"))
-case("extract-batch-size-zero", refused({"a.txt": "x"}, ["extract", "--model", "m", "a.txt", "-o", "o.jsonl",
-                                                         "--batch-size", "0"], "--batch-size", "positive"))
+case("extract-windows-per-call-zero", refused({"a.txt": "x"}, ["extract", "--model", "m", "a.txt", "-o", "o.jsonl",
+                                                               "--windows-per-call", "0"], "--windows-per-call",
+                                               "positive"))
 case("extract-model-missing", refused({"a.txt": "x"}, ["extract", "--model", "nomodel", "a.txt", "-o", "o.jsonl"],
                                       "nomodel", "not a model folder"))
 case("extract-model-is-a-file", refused({"a.txt": "x"}, ["extract", "--model", "a.txt", "a.txt", "-o", "o.jsonl"],
@@ -749,7 +750,7 @@ text = (sentence * (5_000_000 // len(sentence) + 1))[:5_000_000]
 # an entity wherever a token id is divisible by 13 ("near"), all through the text; no trigger candidates
 network = StubNetwork.for_spec(spec, every=(13, 10**9, 13))
 started = time.monotonic()
-(doc,) = tag_documents([Document("big", text)], tokenizer, network, spec, batch_size=64)
+(doc,) = tag_documents([Document("big", text)], tokenizer, network, spec, windows_per_call=64)
 seconds = time.monotonic() - started
 bad = [e for e in doc.entities if text[e.start:e.end] != e.text]
 # VmHWM, not getrusage's ru_maxrss: that one keeps the peak of the parent from before exec (pytest's)

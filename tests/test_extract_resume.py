@@ -64,8 +64,8 @@ def write_inputs(folder: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def extract(model: Path, inputs: list[str], output: Path, *flags: str, variant: str = "fp32") -> list[str]:
-    return [*CLI, "extract", "--model", str(model), *inputs, "-o", str(output), "--threads", "1", "--batch-size", "8",
-            "--variant", variant, *flags]
+    return [*CLI, "extract", "--model", str(model), *inputs, "-o", str(output), "--threads", "1",
+            "--windows-per-call", "8", "--variant", variant, *flags]
 
 
 def lines_of(path: Path) -> int:

@@ -133,14 +133,14 @@ def assert_prediction_is_valid(doc: Document, text: str, ontology) -> None:
 
 @SETTINGS
 @given(texts=st.lists(TEXTS_TO_TAG, min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1),
-       snap=st.booleans(), batch_size=st.integers(1, 5))
-def test_pipeline_output_slices_and_validates(tokenizer, small_spec, texts, seed, snap, batch_size):
+       snap=st.booleans(), windows_per_call=st.integers(1, 5))
+def test_pipeline_output_slices_and_validates(tokenizer, small_spec, texts, seed, snap, windows_per_call):
     import dataclasses
 
     spec = dataclasses.replace(small_spec, argument_spans="entities" if snap else "free")
     documents = [Document(f"d{i}", t) for i, t in enumerate(texts)]
     out = list(tag_documents(documents, tokenizer, StubNetwork.for_spec(spec, seed), spec,
-                             batch_size=batch_size, chunk_size=3, meta={"model": "stub"}))
+                             windows_per_call=windows_per_call, chunk_size=3, meta={"model": "stub"}))
     assert [d.id for d in out] == [d.id for d in documents]
     for doc, text in zip(out, texts, strict=True):
         assert_prediction_is_valid(doc, text, spec.ontology)

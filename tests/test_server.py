@@ -231,7 +231,7 @@ def test_concurrent_requests_share_network_calls(service, tagger):
 def test_full_queue_gets_503_and_slow_requests_504(tagger):
     gated = CountingTagger(tagger)
     gated.gate.clear()
-    limits = ServiceLimits(max_batch_documents=1, max_queue_documents=2, max_wait_ms=0, request_timeout_s=30)
+    limits = ServiceLimits(max_microbatch_documents=1, max_queue_documents=2, max_wait_ms=0, request_timeout_s=30)
     app = create_app(gated, limits)
     with serving(app) as port:
         results: list[int] = []
@@ -248,7 +248,7 @@ def test_full_queue_gets_503_and_slow_requests_504(tagger):
         until(lambda: gated.calls == 1)
         waiting[1].start()  # these two wait in the queue, which is then full
         waiting[2].start()
-        until(lambda: app.state.batcher.queued == 2)
+        until(lambda: app.state.microbatcher.queued == 2)
         status, error, headers = call(port, "POST", "/v1/extract", {"id": "q3", "text": TEXT})
         assert (status, error["code"], headers.get("retry-after")) == (503, "overloaded", "1")
         gated.gate.set()
@@ -262,7 +262,7 @@ def test_full_queue_gets_503_and_slow_requests_504(tagger):
         status, error, _ = call(port, "POST", "/v1/extract", {"id": "slow", "text": TEXT})
         assert (status, error["code"]) == (504, "timeout")
         gated.gate.set()
-        app.state.batcher.close()  # as at shutdown
+        app.state.microbatcher.close()  # as at shutdown
         assert call(port, "GET", "/readyz")[:2] == (503, {"status": "not_ready"})
         assert call(port, "GET", "/healthz")[0] == 200
         status, error, _ = call(port, "POST", "/v1/extract", {"id": "late", "text": TEXT})
@@ -292,7 +292,7 @@ def test_logs_are_json_lines_without_text(tagger):
 def test_serve_command_end_to_end(tiny_model):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "eventtagger.inference.cli", "serve", "--model", str(tiny_model),
-                             "--port", str(port), "--max-batch-documents", "8"],
+                             "--port", str(port), "--max-microbatch-documents", "8"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # the tiny model of conftest is trained once per 
 def test_threads_sharing_one_tagger_match_a_sequential_run(tiny_model):
     tagger = EventTagger.load(tiny_model, threads=2)
     texts = [d.text for d in read_documents(FIXTURES / "tiny.jsonl")]
-    # every thread tags every text, in a different order and in different batch sizes
+    # every thread tags every text, in a different order and in different numbers per call
     jobs = [(texts[k:] + texts[:k], 1 + k % 3) for k in range(8)]
 
     def run(job: tuple[list[str], int]) -> list[dict]:
@@ -34,6 +34,6 @@ def test_threads_sharing_one_tagger_match_a_sequential_run(tiny_model):
 
 
 def test_windows_per_call_follow_the_threads_unless_given(tiny_model):
-    assert EventTagger.load(tiny_model, threads=1).batch_size == 4
-    assert EventTagger.load(tiny_model, threads=6).batch_size == 6
-    assert EventTagger.load(tiny_model, threads=6, batch_size=2).batch_size == 2
+    assert EventTagger.load(tiny_model, threads=1).windows_per_call == 4
+    assert EventTagger.load(tiny_model, threads=6).windows_per_call == 6
+    assert EventTagger.load(tiny_model, threads=6, windows_per_call=2).windows_per_call == 2

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from eventtagger.inference.cli import Command
+from eventtagger.inference.command import Command
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:

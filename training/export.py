@@ -17,10 +17,10 @@ from pathlib import Path
 import torch
 import yaml
 from eventtagger.inference import model_folder as mf
-from eventtagger.inference.defaults import windows_per_call
+from eventtagger.inference.defaults import default_threads, windows_per_call
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.metrics import score, word_labels
-from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork, default_threads
+from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork
 from eventtagger.core.ontology import Ontology
 from eventtagger.inference.pipeline import tag_documents
 from eventtagger.core.schema import Document

@@ -156,7 +156,7 @@ def evaluate(model: EventTaggerModel, documents: list[Document], tokenizer, spec
              device: torch.device, batch_size: int, autocast_dtype=None) -> dict:
     network = TorchNetwork(model, device, autocast_dtype)
     bare = [Document(d.id, d.text) for d in documents]
-    return score(documents, tag_documents(bare, tokenizer, network, spec, batch_size=batch_size))
+    return score(documents, tag_documents(bare, tokenizer, network, spec, windows_per_call=batch_size))
 
 
 @dataclass

@@ -1,24 +1,27 @@
-"""Batch extraction over files: incremental, durable output that a killed job can resume.
+"""File jobs (`eventtagger extract`): inputs read the same way by both engines, durable output that a killed
+job can resume, and one account of what became of every input.
 
 Every tagged document is appended to the output as one JSON line and flushed; every `sync_every`
 documents the file is fsync'ed. `--resume` reads the ids already written (a torn last line is cut off),
-skips them, and goes on, so each input id ends up in the output exactly once. Records that cannot be
-tagged (no id, no text, duplicate id, bad JSON) go to `OUT.errors.jsonl` with the reason.
+passes over them, and goes on, so each input id ends up in the output exactly once. Records that cannot be
+tagged (no id, no text, duplicate id, bad JSON) go to the errors file with the reason (`OUT.errors.jsonl`).
 """
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.ids import FirstSeen
-from eventtagger.core.jsonl import dumps, iter_records
+from eventtagger.core.jsonl import iter_records
 from eventtagger.core.schema import Document
 from eventtagger.core.validation import SURROGATE_MESSAGE, surrogate_field
+
+SUFFIXES = (".txt", ".jsonl")
 
 
 @dataclass(frozen=True)
@@ -36,20 +39,25 @@ class Source:
     rejected: Rejected | None = None
 
 
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read: `path` as the user named it (or found in a folder they named), '-' for stdin;
+    `txt_id` the id of a .txt file's document."""
+    path: str
+    txt_id: str | None = None
+
+
 def iter_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> Iterator[Source]:
-    """Documents from .txt files (id = file name without suffix), .jsonl files (id and text used),
-    folders (their .txt and .jsonl files, sorted) and '-' (JSON Lines on stdin).
-
-    Every input is checked before the first is read (an InputError names a missing or empty one); files in
-    `exclude` (the job's own output and errors file, when they sit in an input folder) are never read."""
-    items = expand_inputs(inputs, exclude)
-    return _sources(items)
+    """Documents from .txt files (id = file name without suffix), .jsonl files (id and text used), folders (their
+    .txt and .jsonl files, sorted) and '-' (JSON Lines on stdin); see `expand_inputs` for what is checked first."""
+    return read_inputs(expand_inputs(inputs, exclude))
 
 
-def _sources(items: list[str]) -> Iterator[Source]:
+def read_inputs(files: list[InputFile]) -> Iterator[Source]:
+    """The documents of `files` in order; an id seen before is rejected as a duplicate."""
     seen = FirstSeen()
-    for item in items:
-        for source in _read_one(item):
+    for file in files:
+        for source in _read_one(file):
             doc = source.document
             repeat = None if doc is None else seen.repeat(doc.id, source.where)
             if repeat is not None:
@@ -57,29 +65,32 @@ def _sources(items: list[str]) -> Iterator[Source]:
             yield source
 
 
-def expand_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> list[str]:
-    """The files to read, in order; an InputError lists every input that is missing, empty or of no known kind."""
+def expand_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> list[InputFile]:
+    """The files to read, in order. Every input is checked before the first is read: an InputError lists every
+    one that is missing, empty or of no known kind. Files in `exclude` (the job's own output and errors file,
+    when they sit in an input folder) are never read."""
     excluded = {p.resolve() for p in exclude}
-    files: list[str] = []
+    files: list[InputFile] = []
     problems: list[Problem] = []
     for item in inputs:
         path = Path(item)
         if item == "-":
-            files.append(item)
+            files.append(InputFile(item))
         elif path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*") if p.suffix in (".txt", ".jsonl") and p.is_file()
-                            and p.resolve() not in excluded)
-        elif path.suffix not in (".txt", ".jsonl"):
+            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
+                           and p.resolve() not in excluded)
+            files += [InputFile(str(p), p.stem if p.suffix == ".txt" else None) for p in found]
+        elif path.suffix not in SUFFIXES:
             problems.append(Problem(item, "", "is neither a .txt file, a .jsonl file, a folder nor '-'"))
         elif not path.is_file():
             problems.append(Problem(item, "", "does not exist"))
         elif path.resolve() in excluded:
             problems.append(Problem(item, "", "is the output of this job (or its errors file) as well as an input"))
         else:
-            files.append(item)
-    for item in files:
-        if item.endswith(".jsonl") and not _has_content(Path(item)):
-            problems.append(Problem(item, "", "is empty: it holds no documents to tag"))
+            files.append(InputFile(item, path.stem if path.suffix == ".txt" else None))
+    for file in files:
+        if file.path.endswith(".jsonl") and not _has_content(Path(file.path)):
+            problems.append(Problem(file.path, "", "is empty: it holds no documents to tag"))
     if problems:
         raise InputError(problems)
     return files
@@ -90,19 +101,20 @@ def _has_content(path: Path) -> bool:
         return any(line.strip() for line in f)
 
 
-def _read_one(item: str) -> Iterator[Source]:
-    if item.endswith(".txt"):
+def _read_one(file: InputFile) -> Iterator[Source]:
+    item = file.path
+    if file.txt_id is not None:
         raw = Path(item).read_bytes()
-        if surrogate_field(Path(item).stem) is not None:  # os.fsdecode's stand-ins for bytes that are not UTF-8
+        if surrogate_field(file.txt_id) is not None:  # os.fsdecode's stand-ins for bytes that are not UTF-8
             yield Source(item, rejected=Rejected(item, None, "the file name is not valid UTF-8, so it cannot be "
                                                              "the document's id"))
             return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield Source(item, rejected=Rejected(item, Path(item).stem, f"is not valid UTF-8 (byte {exc.start})"))
+            yield Source(item, rejected=Rejected(item, file.txt_id, f"is not valid UTF-8 (byte {exc.start})"))
             return
-        yield Source(item, Document(Path(item).stem, text.removeprefix("\ufeff")))
+        yield Source(item, Document(file.txt_id, text.removeprefix("\ufeff")))
         return
     for where, record in iter_records(item):
         if isinstance(record, Problem):
@@ -121,6 +133,64 @@ def _read_one(item: str) -> Iterator[Source]:
         else:
             yield Source(where, Document(doc_id, text, meta=meta))
 
+
+# --- what became of the inputs: one account for both engines ----------------------------------------------
+
+class ErrorLog:
+    """Where a job sets aside the records it cannot read: a JSON Lines file, created at the first and synced at
+    each (a killed job loses none). With `resume`, records the file holds already are not written again."""
+
+    def __init__(self, path: Path, resume: bool = False):
+        self.path = path
+        self.recorded = rejected_places(path) if resume else set()
+        self.writer: DurableWriter | None = None
+
+    def add(self, rejected: Rejected) -> None:
+        if rejected.where not in self.recorded:
+            if self.writer is None:
+                self.writer = DurableWriter(self.path, sync_every=1)
+            self.writer.write(rejected_line(rejected))
+
+    @property
+    def reasons(self) -> str:
+        return f"reasons in {self.path}"
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class JobInputs:
+    """The documents a job tags, as both engines take them from the sources: ids the output holds already
+    (`done`, with --resume) are passed over, unreadable records are set aside in `errors`; both are counted for
+    the summary line. Iterate once."""
+
+    def __init__(self, sources: Iterable[Source], done: set[str], errors: ErrorLog):
+        self.sources, self.done, self.errors = sources, done, errors
+        self.rejected = 0     # unreadable records set aside by this run
+        self.done_before = 0  # documents the output held already
+
+    def __iter__(self) -> Iterator[Document]:
+        for source in self.sources:
+            if source.rejected is not None:
+                if source.where not in self.errors.recorded:
+                    self.errors.add(source.rejected)
+                    self.rejected += 1
+            elif source.document.id in self.done:
+                self.done_before += 1
+            else:
+                yield source.document
+
+    def summary(self, tagged: int, into: str) -> str:
+        message = f"tagged {tagged} documents into {into}"
+        if self.done_before:
+            message += f"; {self.done_before} were done already"
+        if self.rejected:
+            message += f"; {self.rejected} could not be read ({self.errors.reasons})"
+        return message
+
+
+# --- durable output ----------------------------------------------------------------------------------------
 
 class DurableWriter:
     """Appends JSON lines and makes them durable every `sync_every` lines and at close."""
@@ -194,7 +264,3 @@ def rejected_line(r: Rejected) -> str:
     # a file name that is not UTF-8 comes with surrogate stand-ins: they stay \udcxx escapes, or the line could
     # not be written as UTF-8
     return json.dumps(record, ensure_ascii=surrogate_field(record) is not None)
-
-
-def document_line(doc: Document) -> str:
-    return dumps(doc)

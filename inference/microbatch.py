@@ -1,16 +1,17 @@
-"""Server-side micro-batching: documents from concurrent requests are tagged together in one call.
+"""Server-side micro-batching: documents from concurrent requests are tagged together in one call (a
+micro-batch; not to be confused with file jobs, `jobs`, or windows per network call).
 
-Requests put their documents on one queue; a single worker thread waits until `max_batch_documents`
+Requests put their documents on one queue; a single worker thread waits until `max_microbatch_documents`
 documents are waiting or the oldest has waited `max_wait_ms`, then tags them in one `tag` call, so the
-network runs on full batches of windows instead of one request's few. With `max_batch_documents=1` every
-document is tagged on its own (batching off). The queue is bounded: `submit` raises `QueueFull` rather than
-letting latency grow without limit.
+network reads full calls of windows instead of one request's few. With `max_microbatch_documents=1` every
+document is tagged on its own (micro-batching off). The queue is bounded: `submit` raises `QueueFull`
+rather than letting latency grow without limit.
 
->>> batcher = MicroBatcher(lambda docs: [d.with_predictions((), ()) for d in docs], max_wait_ms=1)
->>> batcher.start()
->>> [d.id for d in batcher.submit([Document("a", "x"), Document("b", "y")]).result(timeout=5)]
+>>> microbatcher = MicroBatcher(lambda docs: [d.with_predictions((), ()) for d in docs], max_wait_ms=1)
+>>> microbatcher.start()
+>>> [d.id for d in microbatcher.submit([Document("a", "x"), Document("b", "y")]).result(timeout=5)]
 ['a', 'b']
->>> batcher.close()
+>>> microbatcher.close()
 """
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ class QueueFull(Exception):
     """More documents are waiting than the queue may hold; the caller should retry later."""
 
 
-class BatcherClosed(Exception):
-    """The batcher is shutting down and takes no new documents."""
+class MicroBatcherClosed(Exception):
+    """The micro-batcher is shutting down and takes no new documents."""
 
 
 @dataclass
 class _Request:
-    """One submit call: its documents' results fill in as their batches finish."""
+    """One submit call: its documents' results fill in as their micro-batches finish."""
     size: int
     future: Future = field(default_factory=Future)
     results: list[Document | None] = field(default_factory=list)
@@ -48,7 +49,7 @@ class _Request:
 
 
 @dataclass(frozen=True)
-class _Job:
+class _Queued:
     document: Document
     request: _Request
     index: int
@@ -56,11 +57,11 @@ class _Job:
 
 
 @dataclass
-class BatcherStats:
-    """Counters for logs and tests: how many `tag` calls, and how many documents they held."""
-    batches: int = 0
+class MicroBatchStats:
+    """Counters for logs and tests: how many `tag` calls (micro-batches), and how many documents they held."""
+    microbatches: int = 0
     documents: int = 0
-    largest_batch: int = 0
+    largest: int = 0
 
 
 class MicroBatcher:
@@ -70,19 +71,19 @@ class MicroBatcher:
     worker means one network call at a time, with all the cores onnxruntime was given.
     """
 
-    def __init__(self, tag: TagFunction, max_batch_documents: int = 32, max_wait_ms: float = 0.0,
+    def __init__(self, tag: TagFunction, max_microbatch_documents: int = 32, max_wait_ms: float = 0.0,
                  max_queue_documents: int = 2048):
-        if max_batch_documents < 1 or max_queue_documents < 1 or max_wait_ms < 0:
-            raise ValueError("max_batch_documents and max_queue_documents must be >= 1, max_wait_ms >= 0")
+        if max_microbatch_documents < 1 or max_queue_documents < 1 or max_wait_ms < 0:
+            raise ValueError("max_microbatch_documents and max_queue_documents must be >= 1, max_wait_ms >= 0")
         self.tag = tag
-        self.max_batch_documents = max_batch_documents
+        self.max_microbatch_documents = max_microbatch_documents
         self.max_wait = max_wait_ms / 1000.0
         self.max_queue_documents = max_queue_documents
-        self.stats = BatcherStats()
-        self._queue: deque[_Job] = deque()
+        self.stats = MicroBatchStats()
+        self._queue: deque[_Queued] = deque()
         self._ready = threading.Condition()
         self._closing = False
-        self._worker = threading.Thread(target=self._run, name="eventtagger-batcher", daemon=True)
+        self._worker = threading.Thread(target=self._run, name="eventtagger-microbatcher", daemon=True)
 
     def start(self) -> None:
         self._worker.start()
@@ -105,10 +106,10 @@ class MicroBatcher:
         now = time.monotonic()
         with self._ready:
             if self._closing:
-                raise BatcherClosed("the service is shutting down")
+                raise MicroBatcherClosed("the service is shutting down")
             if len(self._queue) + len(documents) > self.max_queue_documents:
                 raise QueueFull(f"{len(self._queue)} documents are waiting (at most {self.max_queue_documents})")
-            self._queue.extend(_Job(doc, request, i, now) for i, doc in enumerate(documents))
+            self._queue.extend(_Queued(doc, request, i, now) for i, doc in enumerate(documents))
             self._ready.notify()
         return request.future
 
@@ -121,53 +122,53 @@ class MicroBatcher:
             self._worker.join(timeout)
 
     def _run(self) -> None:
-        while (batch := self._next_batch()) is not None:
-            self._tag(batch)
+        while (microbatch := self._next_microbatch()) is not None:
+            self._tag(microbatch)
 
-    def _next_batch(self) -> list[_Job] | None:
-        """Wait for a first document, then until the batch is full or the oldest has waited max_wait."""
+    def _next_microbatch(self) -> list[_Queued] | None:
+        """Wait for a first document, then until the micro-batch is full or the oldest has waited max_wait."""
         with self._ready:
             while not self._queue:
                 if self._closing:
                     return None
                 self._ready.wait()
             deadline = self._queue[0].queued_at + self.max_wait
-            while len(self._queue) < self.max_batch_documents and not self._closing:
+            while len(self._queue) < self.max_microbatch_documents and not self._closing:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._ready.wait(left)
-            batch: list[_Job] = []
-            while self._queue and len(batch) < self.max_batch_documents:
-                job = self._queue.popleft()
-                if not job.request.future.cancelled():  # its request timed out: skip the work
-                    batch.append(job)
-            return batch
+            microbatch: list[_Queued] = []
+            while self._queue and len(microbatch) < self.max_microbatch_documents:
+                waiting = self._queue.popleft()
+                if not waiting.request.future.cancelled():  # its request timed out: skip the work
+                    microbatch.append(waiting)
+            return microbatch
 
-    def _tag(self, batch: list[_Job]) -> None:
-        if not batch:
+    def _tag(self, microbatch: list[_Queued]) -> None:
+        if not microbatch:
             return
         try:
-            tagged = self.tag([job.document for job in batch])
-            if len(tagged) != len(batch):
-                raise RuntimeError(f"tagging {len(batch)} documents gave {len(tagged)}")
+            tagged = self.tag([waiting.document for waiting in microbatch])
+            if len(tagged) != len(microbatch):
+                raise RuntimeError(f"tagging {len(microbatch)} documents gave {len(tagged)}")
         except Exception as exc:  # the requests fail, the worker lives on
-            for job in batch:
-                _settle(job.request.future, exception=exc)
+            for waiting in microbatch:
+                _settle(waiting.request.future, exception=exc)
             return
-        self.stats.batches += 1
-        self.stats.documents += len(batch)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
-        for job, doc in zip(batch, tagged, strict=True):
-            request = job.request
-            request.results[job.index] = doc
+        self.stats.microbatches += 1
+        self.stats.documents += len(microbatch)
+        self.stats.largest = max(self.stats.largest, len(microbatch))
+        for waiting, doc in zip(microbatch, tagged, strict=True):
+            request = waiting.request
+            request.results[waiting.index] = doc
             request.remaining -= 1
             if request.remaining == 0:
                 _settle(request.future, result=request.results)
 
 
 def _settle(future: Future, result: object = None, exception: BaseException | None = None) -> None:
-    """Complete a future unless it is done already (cancelled by a timeout, or failed by an earlier batch)."""
+    """Complete a future unless it is done already (cancelled by a timeout, or failed by an earlier micro-batch)."""
     try:
         if exception is not None:
             future.set_exception(exception)
