@@ -32,6 +32,20 @@ def minilm_tokenizer():
     return tok
 
 
+# the session fixtures that train a model; a test that asks for one, directly or through another fixture,
+# must be marked slow, so that `make test-fast` (-m "not slow") trains nothing
+TRAINING_FIXTURES = ("tiny_run",)
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if set(TRAINING_FIXTURES) & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests train a model (they use " + ", ".join(TRAINING_FIXTURES)
+                                + ") but are not marked slow:\n  " + "\n  ".join(unmarked))
+
+
 def needs_datasets(*parts: str) -> Path:
     path = SHARED_DATASETS.joinpath(*parts)
     if not path.exists():

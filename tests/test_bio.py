@@ -58,9 +58,15 @@ def test_decode_empty():
 
 def test_i_after_other_label_is_split():
     ids = [1, 4, 0, 0, 0]  # B-PER I-GPE: invalid, best valid path changes one tag
-    spans = decode(one_hot(ids, sure=0.6), TAGS)
-    assert all(s.label in ("PER", "GPE") for s in spans)
-    assert sum(s.last - s.first + 1 for s in spans) <= 2
+    log_probs = one_hot(ids, sure=0.6)
+    # the second word's runner-up decides which tag changes: B-GPE splits it off, I-PER joins the PER span
+    for runner_up, expected in ((3, [(0, 0, "PER"), (1, 1, "GPE")]), (2, [(0, 1, "PER")])):
+        log_probs[1] = np.log(np.where(np.arange(5) == runner_up, 0.25, 0.05))
+        log_probs[1, 4] = np.log(0.6)
+        spans = decode(log_probs, TAGS)
+        assert all(s.label in ("PER", "GPE") for s in spans)
+        assert sum(s.last - s.first + 1 for s in spans) <= 2
+        assert [(s.first, s.last, s.label) for s in spans] == expected
 
 
 def _valid(path) -> bool:

@@ -2,8 +2,8 @@
 import dataclasses
 
 import numpy as np
-from eventtagger.inference.decoding import WindowScores, decode_document
 from eventtagger.core.schema import Document
+from eventtagger.inference.decoding import WindowScores, decode_document
 from eventtagger.inference.spec import TaggerSpec
 from eventtagger.inference.windows import TextEncoding, Window
 

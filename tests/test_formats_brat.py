@@ -51,8 +51,7 @@ def test_round_trip_of_tiny_is_exact(tmp_path, ontology):
 
 def test_round_trip_of_the_dev_set_is_exact(tmp_path, ontology):
     path = ROOT / "data" / "dev.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not there (the project's own corpus)")
+    assert path.is_file(), f"{path} is missing: data/ is part of the repository"
     _round_trip(read_documents(path, ontology), tmp_path)
 
 

@@ -15,11 +15,11 @@ import unicodedata
 import numpy as np
 import pytest
 from eventtagger.core.errors import InputError, Problem
-from eventtagger.inference.pipeline import tag_documents
-from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
-from eventtagger.inference.spec import TaggerSpec
 from eventtagger.core.jsonl import check_file
+from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
 from eventtagger.core.validation import check_record
+from eventtagger.inference.pipeline import tag_documents
+from eventtagger.inference.spec import TaggerSpec
 from eventtagger.inference.windows import TextEncoding, encode_text, plan_windows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
