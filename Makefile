@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(TORCH)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[train,serve,ray,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[train,serve,ray,records,dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Train on data/, export, tag the articles in examples/ and show what was found.

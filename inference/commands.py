@@ -198,3 +198,8 @@ RUNTIME_COMMANDS = (
     Command("extract", "tag .txt and .jsonl files with a model folder", _extract_arguments, _extract),
     SERVE_COMMAND,
 )
+
+# `records` (inference/records_command.py): incident records for analysts, with the [records] extra
+from .records_command import RECORDS_COMMAND  # noqa: E402
+
+RUNTIME_COMMANDS = (*RUNTIME_COMMANDS, RECORDS_COMMAND)
