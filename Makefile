@@ -33,10 +33,10 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
-	$(BIN)/ruff check inference training tests bench
+	$(BIN)/ruff check core inference training tests bench
 
 style: install
-	$(BIN)/ruff check --fix inference training tests bench
+	$(BIN)/ruff check --fix core inference training tests bench
 
 # CPU extraction speed against the transformers pipeline (needs models/demo: runs `make demo` first if absent).
 bench: install

@@ -223,6 +223,9 @@ def _check_score(found: list[Finding], obj: dict[str, Any], field: str) -> None:
         found.append((f"{field}.score", "must be a number in [0, 1]"))
 
 
+_PLURAL = {"entity": "entities", "trigger": "triggers", "argument": "arguments"}
+
+
 def _check_overlaps(found: list[Finding], spans: list[tuple[int, int, str]], kind: str) -> None:
     """Spans of one layer may coincide (one span, several roles or events) but not partly overlap or nest:
     a BIO tagger cannot represent that."""
@@ -230,7 +233,7 @@ def _check_overlaps(found: list[Finding], spans: list[tuple[int, int, str]], kin
     for (s1, e1, f1), (s2, e2, f2) in zip(spans, spans[1:]):
         if s2 < e1 and (s1, e1) != (s2, e2):
             found.append((f2, f"{kind} span [{s2}, {e2}) overlaps {f1} [{s1}, {e1}); "
-                              f"nested or overlapping {kind}s cannot be tagged"))
+                              f"nested or overlapping {_PLURAL[kind]} cannot be tagged"))
 
 
 def _list_field(found: list[Finding], obj: dict[str, Any], key: str, prefix: str = "") -> list[Any]:

@@ -7,40 +7,23 @@ Readers: m2e2, brat, conll, label-studio, wikievents, re3d; writers: brat, conll
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from . import brat, conll, label_studio, m2e2, re3d, wikievents
+from .conversion import Conversion, Losses, Reader, Writer
 
-from ..schema import Document
-
-
-@dataclass
-class Conversion:
-    documents: list[Document]
-    notes: list[str] = field(default_factory=list)
-
-
-Reader = Callable[[Sequence[str]], Conversion]
-Writer = Callable[[Sequence[Document], str], None]
-Losses = Callable[[Sequence[Document], str], str]
+__all__ = ["Conversion", "Losses", "Reader", "Writer", "losses", "readers", "writers"]
 
 
 def readers() -> dict[str, Reader]:
-    from . import brat, conll, label_studio, m2e2, re3d, wikievents
-
     return {"m2e2": m2e2.read, "brat": brat.read, "conll": conll.read, "label-studio": label_studio.read,
             "wikievents": wikievents.read, "re3d": re3d.read}
 
 
 def writers() -> dict[str, Writer]:
     """Each writes the documents to the output path: brat a folder, conll and label-studio a file."""
-    from . import brat, conll, label_studio
-
     return {"brat": brat.write, "conll": conll.write, "label-studio": label_studio.write}
 
 
 def losses() -> dict[str, Losses]:
     """Per writer: what writing these documents to that output loses, counted, in a sentence ('' for nothing),
     for `convert --to` to say before it writes."""
-    from . import brat, conll, label_studio
-
     return {"brat": brat.losses, "conll": conll.losses, "label-studio": label_studio.losses}

@@ -44,8 +44,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
-from . import Conversion
 from .common import ARGUMENT_LABEL, counted, keep_longest, refuse_duplicate_ids, scores_of
+from .conversion import Conversion
 
 SKIPPED_KINDS = {"R": "relation", "A": "attribute", "M": "attribute", "N": "normalization",
                  "*": "equivalence", "#": "note"}

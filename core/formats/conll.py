@@ -26,8 +26,8 @@ from pathlib import Path
 from ..bio import TagSet, encode_spans
 from ..errors import InputError, Problem
 from ..schema import Document, Entity
-from . import Conversion
 from .common import counted, refuse_duplicate_ids
+from .conversion import Conversion
 
 DOCSTART = "-DOCSTART-"
 TAG = re.compile(r"O|[BIES]-\S+")

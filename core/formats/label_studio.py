@@ -39,8 +39,8 @@ from xml.sax.saxutils import quoteattr
 
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
-from . import Conversion
 from .common import ARGUMENT_LABEL, counted, keep_longest, refuse_duplicate_ids, scores_of
+from .conversion import Conversion
 
 TRIGGER_CONTROL = "trigger"
 ENTITY_CONTROL = "entity"

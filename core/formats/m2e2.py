@@ -14,8 +14,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
-from . import Conversion
 from .common import check_shape
+from .conversion import Conversion
 
 _SPAN = {"start": int, "end": int}
 RECORD = {"sentence_id": str, "sentence": str, "sentence_start": int, "words": [str], "index": [[(int, str)]],

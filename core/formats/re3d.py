@@ -25,8 +25,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..schema import Document, Entity
-from . import Conversion
 from .common import json_lines, keep_longest, refuse_duplicate_ids
+from .conversion import Conversion
 
 # re3d entity type -> ACE entity label.
 ENTITY_LABELS: dict[str, str] = {

@@ -35,8 +35,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..schema import Argument, Document, Entity, Event, Trigger
-from . import Conversion
 from .common import check_shape, json_lines, keep_longest, refuse_duplicate_ids
+from .conversion import Conversion
 
 # KAIROS event type -> ACE event type.
 EVENT_TYPES: dict[str, str] = {
