@@ -11,7 +11,7 @@ import argparse
 import errno
 import os
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from eventtagger.core.errors import InputError
 
@@ -33,12 +33,20 @@ def _commands() -> list[Command]:
 def build_parser(subcommands: list[Command]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventtagger", description="Tag entities and events with their roles "
                                      "in news articles; train on your own annotations.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in subcommands:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
         command.add_arguments(p)
         p.set_defaults(_run=command.run)
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("eventtagger")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

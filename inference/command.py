@@ -3,8 +3,8 @@
 The entry point (`cli`) imports the subcommand modules (`commands`, `serve_command`, the `train` and `export`
 entry points); they import this module, never `cli`, so no import goes round in a circle.
 
->>> positive_int("8")
-8
+>>> positive_int("8"), score_threshold("0.5")
+(8, 0.5)
 """
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def score_threshold(value: str) -> float:
+    """An argparse type for --min-score: a number from 0 to 1 (scores are probabilities)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {value!r}")
+    return number
+
+
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model folder written by `eventtagger export`")
     p.add_argument("--variant", default="int8", choices=["int8", "fp32"], help="which network of the folder")
@@ -49,6 +60,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                         "memory)")
 
 
+def add_min_score_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-score", type=score_threshold, default=0.0, metavar="SCORE",
+                   help="leave out entities, events and arguments scored below this (0 to 1; default 0: keep all)")
+
+
 def load_tagger(args: argparse.Namespace) -> EventTagger:
     from .tagger import EventTagger
 
@@ -56,8 +72,15 @@ def load_tagger(args: argparse.Namespace) -> EventTagger:
                             windows_per_call=args.windows_per_call)
 
 
-def progress(iterable: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
-    """`iterable`, with a progress bar on stderr when it is a terminal."""
+def progress(iterable: Iterable[T], desc: str, total: int | None = None, quiet: bool = False) -> Iterator[T]:
+    """`iterable`, with a progress line on stderr (documents, documents/s and, when `total` is known, the time
+    left) when stderr is a terminal and not `quiet`. Its `.total` may be lowered as the job learns more."""
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, unit="doc", file=sys.stderr, mininterval=1.0, disable=None)
+    return tqdm(iterable, desc=desc, total=total, unit=" documents", file=sys.stderr, mininterval=1.0,
+                disable=True if quiet else None, dynamic_ncols=True)
+
+
+def shows_progress(quiet: bool) -> bool:
+    """Whether `progress` will draw: counting a job's documents beforehand is worth it only then."""
+    return not quiet and sys.stderr.isatty()

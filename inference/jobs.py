@@ -4,12 +4,18 @@ job can resume, and one account of what became of every input.
 Every tagged document is appended to the output as one JSON line and flushed; every `sync_every`
 documents the file is fsync'ed. `--resume` reads the ids already written (a torn last line is cut off),
 passes over them, and goes on, so each input id ends up in the output exactly once. Records that cannot be
-tagged (no id, no text, duplicate id, bad JSON) go to the errors file with the reason (`OUT.errors.jsonl`).
+tagged (no id, no text, duplicate id, bad JSON) go to the errors file with the reason (`OUT.errors.jsonl`;
+stderr when the output is stdout).
+
+A .txt file's id is its path without `.txt`: relative to the folder named on the command line when it was
+found in one (`tree/2024/01/report.txt` in `tree/` is `2024/01/report`), else its file name; `meta.source`
+keeps the path.
 """
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +54,8 @@ class InputFile:
 
 
 def iter_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> Iterator[Source]:
-    """Documents from .txt files (id = file name without suffix), .jsonl files (id and text used), folders (their
-    .txt and .jsonl files, sorted) and '-' (JSON Lines on stdin); see `expand_inputs` for what is checked first."""
+    """Documents from .txt files, .jsonl files (id and text used), folders (their .txt and .jsonl files, sorted)
+    and '-' (JSON Lines on stdin); see `expand_inputs` for what is checked first."""
     return read_inputs(expand_inputs(inputs, exclude))
 
 
@@ -79,7 +85,10 @@ def expand_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> list[Inp
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
                            and p.resolve() not in excluded)
-            files += [InputFile(str(p), p.stem if p.suffix == ".txt" else None) for p in found]
+            if not found:
+                problems.append(Problem(item, "", "is a folder without .txt or .jsonl files"))
+            files += [InputFile(str(p), p.relative_to(path).with_suffix("").as_posix() if p.suffix == ".txt"
+                                else None) for p in found]
         elif path.suffix not in SUFFIXES:
             problems.append(Problem(item, "", "is neither a .txt file, a .jsonl file, a folder nor '-'"))
         elif not path.is_file():
@@ -94,6 +103,21 @@ def expand_inputs(inputs: list[str], exclude: tuple[Path, ...] = ()) -> list[Inp
     if problems:
         raise InputError(problems)
     return files
+
+
+def count_records(files: list[InputFile]) -> int | None:
+    """How many documents `files` hold at most (a .txt file one, a .jsonl file one per non-blank line), for a
+    progress line's time left; None when one is stdin."""
+    if any(f.path == "-" for f in files):
+        return None
+    total = 0
+    for file in files:
+        if file.txt_id is not None:
+            total += 1
+        else:
+            with open(file.path, "rb") as f:
+                total += sum(1 for line in f if line.strip())
+    return total
 
 
 def _has_content(path: Path) -> bool:
@@ -114,7 +138,7 @@ def _read_one(file: InputFile) -> Iterator[Source]:
         except UnicodeDecodeError as exc:
             yield Source(item, rejected=Rejected(item, file.txt_id, f"is not valid UTF-8 (byte {exc.start})"))
             return
-        yield Source(item, Document(file.txt_id, text.removeprefix("\ufeff")))
+        yield Source(item, Document(file.txt_id, text.removeprefix("\ufeff"), meta={"source": item}))
         return
     for where, record in iter_records(item):
         if isinstance(record, Problem):
@@ -138,22 +162,25 @@ def _read_one(file: InputFile) -> Iterator[Source]:
 
 class ErrorLog:
     """Where a job sets aside the records it cannot read: a JSON Lines file, created at the first and synced at
-    each (a killed job loses none). With `resume`, records the file holds already are not written again."""
+    each (a killed job loses none), or stderr when `path` is None (the output is stdout). With `resume`, records
+    the file holds already are not written again."""
 
-    def __init__(self, path: Path, resume: bool = False):
+    def __init__(self, path: Path | None, resume: bool = False):
         self.path = path
-        self.recorded = rejected_places(path) if resume else set()
+        self.recorded = rejected_places(path) if resume and path is not None else set()
         self.writer: DurableWriter | None = None
 
     def add(self, rejected: Rejected) -> None:
-        if rejected.where not in self.recorded:
+        if self.path is None:
+            print(f"eventtagger extract: set aside {rejected.where}: {rejected.reason}", file=sys.stderr)
+        elif rejected.where not in self.recorded:
             if self.writer is None:
                 self.writer = DurableWriter(self.path, sync_every=1)
             self.writer.write(rejected_line(rejected))
 
     @property
     def reasons(self) -> str:
-        return f"reasons in {self.path}"
+        return "reasons above" if self.path is None else f"reasons in {self.path}"
 
     def close(self) -> None:
         if self.writer is not None:
@@ -163,23 +190,26 @@ class ErrorLog:
 class JobInputs:
     """The documents a job tags, as both engines take them from the sources: ids the output holds already
     (`done`, with --resume) are passed over, unreadable records are set aside in `errors`; both are counted for
-    the summary line. Iterate once."""
+    the summary line and the exit status. Iterate once."""
 
     def __init__(self, sources: Iterable[Source], done: set[str], errors: ErrorLog):
         self.sources, self.done, self.errors = sources, done, errors
-        self.rejected = 0     # unreadable records set aside by this run
+        self.rejected = 0     # unreadable records among the inputs (recorded now or by the run resumed)
         self.done_before = 0  # documents the output held already
 
     def __iter__(self) -> Iterator[Document]:
         for source in self.sources:
             if source.rejected is not None:
-                if source.where not in self.errors.recorded:
-                    self.errors.add(source.rejected)
-                    self.rejected += 1
+                self.errors.add(source.rejected)
+                self.rejected += 1
             elif source.document.id in self.done:
                 self.done_before += 1
             else:
                 yield source.document
+
+    @property
+    def passed_over(self) -> int:
+        return self.rejected + self.done_before
 
     def summary(self, tagged: int, into: str) -> str:
         message = f"tagged {tagged} documents into {into}"
@@ -187,7 +217,15 @@ class JobInputs:
             message += f"; {self.done_before} were done already"
         if self.rejected:
             message += f"; {self.rejected} could not be read ({self.errors.reasons})"
+        if tagged + self.done_before == 0:
+            message += ": nothing could be read" if self.rejected else ": the inputs hold no documents"
         return message
+
+    def exit_status(self, tagged: int) -> int:
+        """0 when every input was tagged; 1 when some were set aside; 2 when none could be read."""
+        if tagged + self.done_before == 0:
+            return 2
+        return 1 if self.rejected else 0
 
 
 # --- durable output ----------------------------------------------------------------------------------------
@@ -216,6 +254,19 @@ class DurableWriter:
     def close(self) -> None:
         self.sync()
         self.stream.close()
+
+
+class StdoutWriter:
+    """`-o -`: each JSON line goes to stdout as it is tagged (a pipe has nothing to sync)."""
+
+    path = "standard output"
+
+    def write(self, line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        sys.stdout.flush()
 
 
 def completed_ids(path: Path) -> set[str]:

@@ -4,12 +4,14 @@ cluster (the [ray] extra).
 What goes where:
 
 - The driver (the machine running the command) reads the inputs exactly as the local engine does (.txt,
-  .jsonl, folders, `-`; duplicate ids and unreadable records go to `OUT_DIR/errors.jsonl`), and hands the
-  documents to Ray Data with `from_items`, in waves of at most 50,000 so its memory stays bounded.
+  .jsonl, folders, `-`; duplicate ids and unreadable records go to `OUT_DIR/errors.jsonl`; `jobs.JobInputs`),
+  and hands the documents to Ray Data with `from_items`, in waves of at most 50,000 so its memory stays bounded.
 - `map_batches` runs `TaggerActor` on `num_actors` actors. Each loads the model once, from the model folder's
   files shipped through Ray's object store, so the workers need the eventtagger package but not the folder.
-  Each actor reserves `threads` CPUs (default 1) and gives onnxruntime that many threads.
-- The tagged documents stream back to the driver in input order and are written there.
+  Each actor reserves `threads` CPUs (default 1) and gives onnxruntime that many threads; it applies
+  `--drop-repeated-lines`, `--drop-boilerplate` and `--min-score` as the local engine does.
+- The tagged documents stream back to the driver in input order and are written there. The exit status is
+  the local engine's: 1 when some records could not be read, 2 when none could.
 
 `-o OUT_DIR` is a folder: `part-00000.jsonl`, `part-00001.jsonl`, ... of at most `shard_size` documents each
 (docs/FORMAT.md §1 predictions; concatenated in name order they hold the documents of the local engine's output file,
@@ -42,6 +44,7 @@ import numpy as np
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.jsonl import dumps
 from eventtagger.core.schema import Document
+from eventtagger.core.scores import at_least
 
 from .jobs import DurableWriter, ErrorLog, JobInputs, completed_ids, iter_inputs
 from .model_folder import ModelFolder
@@ -65,19 +68,31 @@ class RayJob:
     shard_size: int = 10_000
     resume: bool = False
     overwrite: bool = False
+    min_score: float = 0.0        # what scores below is left out (core.scores.at_least)
+    drop_repeated_lines: bool = False
+    drop_boilerplate: bool = False
+    quiet: bool = False           # no progress bars
 
     @staticmethod
     def from_args(args: argparse.Namespace) -> RayJob:
         return RayJob(tuple(args.inputs), Path(args.output), Path(args.model), args.variant, args.threads or 1,
                       args.windows_per_call, args.ray_address, args.num_actors, args.shard_size, args.resume,
-                      args.overwrite)
+                      args.overwrite, args.min_score, args.drop_repeated_lines, args.drop_boilerplate, args.quiet)
+
+    @property
+    def tag_options(self) -> dict[str, Any]:
+        """What each actor's tagging is told besides the model (TaggerActor's keyword arguments)."""
+        return {"variant": self.variant, "threads": self.threads, "windows_per_call": self.windows_per_call,
+                "min_score": self.min_score, "drop_repeated_lines": self.drop_repeated_lines,
+                "drop_boilerplate": self.drop_boilerplate}
 
 
 class TaggerActor:
     """Ray Data's callable class: loads the EventTagger once per actor, then tags batches of rows
     {id, text, meta (JSON)} into rows {line}: the JSON line of each tagged document."""
 
-    def __init__(self, model_files: list[Any], variant: str, threads: int, windows_per_call: int | None):
+    def __init__(self, model_files: list[Any], variant: str, threads: int, windows_per_call: int | None,
+                 min_score: float = 0.0, drop_repeated_lines: bool = False, drop_boilerplate: bool = False):
         import ray
 
         from .tagger import EventTagger
@@ -88,11 +103,14 @@ class TaggerActor:
                 Path(folder, name).write_bytes(data)
             # the manifest is checked here, on the worker, as on any load
             self.tagger = EventTagger.load(folder, variant=variant, threads=threads, windows_per_call=windows_per_call)
+        self.min_score = min_score
+        self.drop = {"drop_repeated_lines": drop_repeated_lines, "drop_boilerplate": drop_boilerplate}
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents = [Document(str(i), str(t), meta=json.loads(m)) for i, t, m in
                      zip(batch["id"], batch["text"], batch["meta"], strict=True)]
-        return {"line": np.array([dumps(d) for d in self.tagger.tag(documents)], dtype=object)}
+        tagged = self.tagger.tag(documents, **self.drop)
+        return {"line": np.array([dumps(at_least(d, self.min_score)) for d in tagged], dtype=object)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     job = RayJob.from_args(args)
     inputs, shards = extract(job)
     print(inputs.summary(shards.documents, f"{job.output_dir}/ ({shards.parts} new parts)"), file=sys.stderr)
-    return 0
+    return inputs.exit_status(shards.documents)
 
 
 def extract(job: RayJob) -> tuple[JobInputs, ShardWriter]:
@@ -141,7 +159,9 @@ class _Cluster:
         self.job = job
         self.num_actors = job.num_actors or max(1, int(ray.cluster_resources().get("CPU", 1) // job.threads))
         self.model_files = [ray.put({p.name: p.read_bytes() for p in sorted(job.model.iterdir()) if p.is_file()})]
-        ray.data.DataContext.get_current().execution_options.preserve_order = True  # parts in input order
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # parts in input order
+        context.enable_progress_bars = not job.quiet
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # its progress bars say enough
 
     def tag(self, rows: list[dict[str, str]]) -> Iterator[str]:
@@ -154,8 +174,7 @@ class _Cluster:
         tagged = dataset.map_batches(
             TaggerActor, batch_size=DOCUMENTS_PER_CALL, batch_format="numpy", num_cpus=job.threads,
             compute=ray.data.ActorPoolStrategy(size=min(self.num_actors, blocks)),  # no actor loads a model for nothing
-            fn_constructor_kwargs={"model_files": self.model_files, "variant": job.variant, "threads": job.threads,
-                                   "windows_per_call": job.windows_per_call})
+            fn_constructor_kwargs={"model_files": self.model_files, **job.tag_options})
         for batch in tagged.iter_batches(batch_size=None, batch_format="numpy"):
             yield from (str(line) for line in batch["line"])
 
@@ -206,7 +225,7 @@ def _check_job(job: RayJob) -> None:
         raise InputError(Problem("extract", "--ray-address", f"{address}: Ray Data does not run through Ray "
                                  "Client (ray://); run the command on a node of the cluster with --ray-address "
                                  "auto, or give the head's GCS address (host:6379), or submit it as a Ray job"))
-    if job.output_dir.suffix == ".jsonl" or job.output_dir.is_file():
+    if str(job.output_dir) == "-" or job.output_dir.suffix == ".jsonl" or job.output_dir.is_file():
         raise InputError(Problem(str(job.output_dir), "-o", "with --engine ray, -o names a folder for "
                                  "part-00000.jsonl, part-00001.jsonl, ...; not a file"))
     if job.shard_size < 1 or job.threads < 1 or (job.num_actors is not None and job.num_actors < 1):

@@ -10,7 +10,7 @@ import sys
 
 from eventtagger.core.errors import InputError, Problem
 
-from .command import Command, add_model_options, load_tagger
+from .command import Command, add_min_score_option, add_model_options, load_tagger
 
 INSTALL_HINT = "install eventtagger[serve]: pip install 'eventtagger[serve]'"
 
@@ -19,6 +19,7 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     add_model_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    add_min_score_option(p)
     limits = p.add_argument_group("limits (answered with a JSON error)")
     limits.add_argument("--max-body-bytes", type=int, default=10_000_000, help="request body size (413)")
     limits.add_argument("--max-documents", type=int, default=256, help="documents per request (413)")
@@ -57,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
     if bad:
         raise InputError(bad)
     configure(args.log_level)
-    app = create_app(load_tagger(args), limits)
+    app = create_app(load_tagger(args), limits, min_score=args.min_score)
     uvicorn.run(app, host=args.host, port=args.port, log_config=uvicorn_log_config(args.log_level),
                 access_log=False, timeout_graceful_shutdown=int(args.timeout) + 1)
     return 0

@@ -32,6 +32,7 @@ from typing import Any
 
 from eventtagger.core.ids import FirstSeen
 from eventtagger.core.schema import Document
+from eventtagger.core.scores import at_least
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -67,16 +68,19 @@ class ServiceError(Exception):
         self.status, self.code, self.message, self.field, self.headers = status, code, message, field, headers
 
 
-def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits()) -> FastAPI:
-    """The ASGI app over a loaded tagger. The micro-batcher starts and stops with the app's lifespan."""
-    microbatcher = MicroBatcher(lambda docs: list(tagger.tag(docs)), limits.max_microbatch_documents,
-                                limits.max_wait_ms, limits.max_queue_documents)
+def create_app(tagger: EventTagger, limits: ServiceLimits = ServiceLimits(), min_score: float = 0.0) -> FastAPI:
+    """The ASGI app over a loaded tagger; answers leave out what scores below `min_score` (`serve --min-score`).
+    The micro-batcher starts and stops with the app's lifespan."""
+    if not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"min_score must be from 0 to 1, not {min_score}")
+    microbatcher = MicroBatcher(lambda docs: [at_least(d, min_score) for d in tagger.tag(docs)],
+                                limits.max_microbatch_documents, limits.max_wait_ms, limits.max_queue_documents)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         microbatcher.start()
         log_event(log, "started", model=tagger.card.name, model_version=tagger.card.version,
-                  max_microbatch_documents=limits.max_microbatch_documents)
+                  max_microbatch_documents=limits.max_microbatch_documents, min_score=min_score)
         yield
         # uvicorn has finished the requests in flight; drain what is queued, then stop the worker
         await asyncio.get_running_loop().run_in_executor(None, microbatcher.close, limits.request_timeout_s)

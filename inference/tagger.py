@@ -10,13 +10,16 @@ accept concurrent `run` calls.
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from eventtagger.core.schema import Document
 from tokenizers import Tokenizer
 
 from .defaults import threads_and_windows
+from .line_filter import blank_lines, with_text
 from .model_folder import CONFIG, TOKENIZER, VARIANTS, ModelFolder, ModelFolderError
 from .network import Network, OnnxNetwork
 from .pipeline import prepare_tokenizer, tag_documents
@@ -59,14 +62,50 @@ class EventTagger:
     def prediction_meta(self) -> dict[str, str]:
         return {"model": self.card.name, "model_version": self.card.version}
 
-    def extract(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[Document]:
-        """Tag texts; document ids are `ids` or "1", "2", ... in order."""
+    def extract(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, drop_repeated_lines: bool = False,
+                drop_boilerplate: bool = False) -> list[Document]:
+        """Tag a list of texts; document ids are `ids` or "1", "2", ... in order.
+
+        One text is a list of one: `tagger.extract([text])`. A str (or bytes) itself raises TypeError, since
+        it would otherwise be read as a list of one-character texts. `drop_repeated_lines` and
+        `drop_boilerplate` are those of `tag`.
+
+        >>> [d.id for d in tagger.extract(["Rockets hit Erbil.", "Police arrested two men."])]  # doctest: +SKIP
+        ['1', '2']
+        """
+        for name, value in (("texts", texts), ("ids", ids)):
+            if isinstance(value, (str, bytes)):
+                raise TypeError(f"extract takes a list of texts, not one {type(value).__name__}: pass "
+                                f"{name}=[...] (e.g. tagger.extract([text]))")
         ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
         if len(ids) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
-        return list(self.tag(Document(i, t) for i, t in zip(ids, texts)))
+        return list(self.tag((Document(i, t) for i, t in zip(ids, texts)), drop_repeated_lines=drop_repeated_lines,
+                             drop_boilerplate=drop_boilerplate))
 
-    def tag(self, documents: Iterable[Document]) -> Iterator[Document]:
-        """Tag documents lazily, in order; any annotations they carry are replaced by predictions."""
-        return tag_documents(documents, self.tokenizer, self.network, self.spec, self.windows_per_call,
-                             meta=self.prediction_meta)
+    def tag(self, documents: Iterable[Document], *, drop_repeated_lines: bool = False,
+            drop_boilerplate: bool = False) -> Iterator[Document]:
+        """Tag documents lazily, in order; any annotations they carry are replaced by predictions.
+
+        For scraped pages, `drop_repeated_lines` blanks a line identical to an earlier one of the document (a
+        headline repeated) and `drop_boilerplate` lines such as "Share this article" (`line_filter.BOILERPLATE`)
+        before tagging: replaced by spaces for the network, so the documents come back with their own text and
+        offsets into it."""
+        if isinstance(documents, (str, bytes, Document)):
+            raise TypeError(f"tag takes an iterable of Documents, not one {type(documents).__name__}")
+        if not (drop_repeated_lines or drop_boilerplate):
+            return tag_documents(documents, self.tokenizer, self.network, self.spec, self.windows_per_call,
+                                 meta=self.prediction_meta)
+        return self._tag_blanked(documents, drop_repeated_lines, drop_boilerplate)
+
+    def _tag_blanked(self, documents: Iterable[Document], repeated: bool, boilerplate: bool) -> Iterator[Document]:
+        originals: deque[str] = deque()  # the texts of the documents handed on and not tagged yet, in order
+
+        def blanked() -> Iterator[Document]:
+            for doc in documents:
+                originals.append(doc.text)
+                yield replace(doc, text=blank_lines(doc.text, repeated, boilerplate))
+
+        for doc in tag_documents(blanked(), self.tokenizer, self.network, self.spec, self.windows_per_call,
+                                 meta=self.prediction_meta):
+            yield with_text(doc, originals.popleft())

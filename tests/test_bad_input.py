@@ -6,8 +6,8 @@ Every case ends one of three ways:
   traceback (the CLI runs in a subprocess, as a user runs it);
 - tagged or read as data: exit 0, and every output document slices its own text and validates
   (odd scripts, empty and long texts, control characters are data, not mistakes);
-- set aside (`extract` only): exit 0, the record is in `OUT.errors.jsonl` with its place and reason and every
-  good record is tagged, as extract's durable batch design wants (README, "Tag a folder of articles").
+- set aside (`extract` only): exit 1, the record is in `OUT.errors.jsonl` with its place and reason and every
+  good record is tagged, as extract's durable job design wants (README, "Tag a folder of articles").
 
 `CASES` lists them; the ids name command and case. Cases that need a model use the tiny model of conftest.
 """
@@ -77,8 +77,9 @@ class Refused:
 
 @dataclass(frozen=True)
 class Accepted:
-    """Exit 0. `output`: a docs/FORMAT.md §1 file that must hold exactly `ids` (in order), each with its input text and
-    valid against the ontology; `errors`: (place, reason) pairs that must be exactly the errors file's."""
+    """Exit 0, or 1 when `errors` are expected. `output`: a docs/FORMAT.md §1 file that must hold exactly `ids`
+    (in order), each with its input text and valid against the ontology; `errors`: (place, reason) pairs that
+    must be exactly the errors file's."""
     output: str | None = None
     ids: tuple[str, ...] = ()
     texts: dict[str, str] = field(default_factory=dict)
@@ -587,7 +588,7 @@ def check_refused(proc: subprocess.CompletedProcess, expect: Refused, command: s
 
 
 def check_accepted(proc: subprocess.CompletedProcess, expect: Accepted, cwd: Path, ontology: Ontology) -> None:
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == (1 if expect.errors else 0), proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     for text in expect.stdout:
         assert text in proc.stdout, proc.stdout[:2000]
