@@ -55,3 +55,44 @@ def test_unquoted_no_is_explained(tmp_path):
 def test_every_shipped_config_loads(path):
     cfg = TrainConfig.load(path)
     assert cfg.name and cfg.train
+
+
+@pytest.mark.parametrize("line, field, message", [
+    ("select_metric: f1_mean", "select_metric", "must be one of mean_f1, entity"),
+    ("epochs: 0", "epochs", "must be at least 1, not 0"),
+    ("batch_size: -4", "batch_size", "must be at least 1, not -4"),
+    ("max_length: 32\nstride: 30", "stride", "below max_length - 2 = 30, not 30"),
+    ("stride: -1", "stride", "must be at least 0"),
+    ("mixed_precision: auto", "mixed_precision", "must be one of no, bf16, fp16, not 'auto'"),
+    ("learning_rate: 0", "learning_rate", "must be positive"),
+    ("distill_weight: 1.5", "distill_weight", "must lie in [0, 1]"),
+    ("dropout: 1.0", "dropout", "must lie in [0, 1)"),
+    ("argument_spans: spans", "argument_spans", "must be one of auto, entities, free"),
+    ("language: English", "language", "BCP 47"),
+    ("train: [{paths: [a], format: mm2e2}]", "train[0].format", "did you mean 'm2e2'?"),
+])
+def test_a_value_out_of_its_domain_is_refused_at_load(tmp_path, line, field, message):
+    path = write(tmp_path, f"name: x\ntrain: [a.jsonl]\n{line}\n".replace("train: [a.jsonl]\ntrain:", "train:"))
+    with pytest.raises(InputError) as err:
+        TrainConfig.load(path)
+    (problem,) = err.value.problems
+    assert problem.where == str(path) and problem.field == field and message in problem.message
+
+
+def test_domain_and_type_mistakes_are_reported_together(tmp_path):
+    path = write(tmp_path, "name: x\ntrain: [a.jsonl]\nepochs: three\nbatch_size: 0\n")
+    with pytest.raises(InputError) as err:
+        TrainConfig.load(path)
+    assert [p.field for p in err.value.problems] == ["epochs", "batch_size"]
+
+
+def test_an_override_is_checked_like_the_file(tmp_path):
+    with pytest.raises(InputError, match=r"c.yaml, field 'eval_every_epochs': must be at least 1"):
+        TrainConfig.load(write(tmp_path, "name: x\ntrain: [a]\n"), ["eval_every_epochs=0"])
+
+
+def test_fp32_unless_asked_and_english_unless_told(tmp_path):
+    cfg = TrainConfig.load(write(tmp_path, "name: x\ntrain: [a]\n"))
+    assert cfg.mixed_precision == "no" and cfg.language == "en"
+    cfg = TrainConfig.load(write(tmp_path, "name: x\ntrain: [a]\nmixed_precision: bf16\nlanguage: de\n"))
+    assert cfg.mixed_precision == "bf16" and cfg.language == "de"

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch", reason="training needs the [train] extra")
 from eventtagger.training.config import TrainConfig  # noqa: E402
 from eventtagger.training.features import IGNORE  # noqa: E402
 from eventtagger.training.model import EventTaggerModel, HeadConfig  # noqa: E402
-from eventtagger.training.student import keep_layers, soft_cross_entropy  # noqa: E402
+from eventtagger.training.student import keep_layers, kl_divergence  # noqa: E402
 from eventtagger.training.trainer import Batch, compute_loss  # noqa: E402
 
 
@@ -54,15 +54,15 @@ def test_keep_layers_refuses_what_is_not_a_choice_of_layers(layers):
         keep_layers(tiny_model(4).encoder, layers)
 
 
-def test_soft_cross_entropy_reads_labelled_positions_only():
+def test_kl_divergence_reads_labelled_positions_only():
     labels = torch.tensor([[IGNORE, 0, 1, IGNORE]])
     teacher = torch.randn(1, 4, 3)
     student = teacher.clone()
     student[0, 0] += 5.0  # positions without a gold label (special tokens, later sub-words) do not count
     student[0, 3] -= 5.0
-    assert float(soft_cross_entropy(student, teacher, labels, 2.0)) == pytest.approx(0.0, abs=1e-6)
+    assert float(kl_divergence(student, teacher, labels, 2.0)) == pytest.approx(0.0, abs=1e-6)
     student[0, 1] += torch.tensor([3.0, -3.0, 0.0])
-    assert float(soft_cross_entropy(student, teacher, labels, 2.0)) > 0.1
+    assert float(kl_divergence(student, teacher, labels, 2.0)) > 0.1
 
 
 def test_the_loss_mixes_gold_and_teacher_by_distill_weight():
@@ -100,7 +100,9 @@ def test_a_three_layer_student_of_the_tiny_model_trains_and_exports(tiny_run, tm
     assert metrics["best"]["entity"]["f1"] >= 0.8 and metrics["best"]["trigger_classification"]["f1"] >= 0.8
     info = export(run_dir, tmp_path / "model")
     assert info["encoder"]["num_hidden_layers"] == 3 and info["training"]["teacher"] == str(tiny_run.run_dir)
-    assert f"3-layer student distilled from the run `{tiny_run.run_dir}`" in (tmp_path / "model/README.md").read_text()
+    card = (tmp_path / "model/README.md").read_text()
+    assert f"3-layer student distilled from the run `{tiny_run.run_dir}`" in card
+    assert "The backbone is uncased" in card and "in English (`en`)" in card  # MiniLM lowercases; config default
     assert (tmp_path / "model/model.onnx").stat().st_size < (tiny_run.model_dir / "model.onnx").stat().st_size * 0.8
     (doc,) = EventTagger.load(tmp_path / "model").extract(["Rockets struck the airbase near Erbil on Monday."])
     assert [e.trigger.text for e in doc.events] == ["struck"]

@@ -41,7 +41,6 @@ def resolve_backbone(name: str) -> str:
 
 @dataclass(frozen=True)
 class Backbone:
-    name: str
     encoder: torch.nn.Module
     tokenizer: Tokenizer
     cls_id: int
@@ -70,7 +69,7 @@ def load_backbone(name: str, attn_implementation: str = "sdpa") -> Backbone:
     tokenizer = Tokenizer.from_str(hf_tokenizer.backend_tokenizer.to_str())
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    return Backbone(name, encoder, tokenizer, int(cls_id), int(sep_id), int(pad_id))
+    return Backbone(encoder, tokenizer, int(cls_id), int(sep_id), int(pad_id))
 
 
 def _is_bert(source: str) -> bool:

@@ -8,18 +8,32 @@ wrong types at load time; `--set key=value` overrides single fields.
 Traceback (most recent call last):
 ...
 eventtagger.core.errors.InputError: config, field 'epoch': unknown key (did you mean 'epochs'?)
+
+Values are checked against their domains at load too, so a mistake surfaces before any compute:
+
+>>> TrainConfig.from_dict({"name": "t", "train": [], "max_length": 32, "stride": 30})
+Traceback (most recent call last):
+...
+eventtagger.core.errors.InputError: config, field 'stride': must be at least 0 and below max_length - 2 = 30, not 30
 """
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.metrics import LEVELS
+
+MIXED_PRECISION = ("no", "bf16", "fp16")
+SELECT_METRICS = ("mean_f1", "entity", *LEVELS)  # mean_f1: entity, trigger and argument classification F1
+ARGUMENT_SPANS = ("auto", "entities", "free")  # auto, or one of inference.spec.ARGUMENT_SPANS
 
 
 @dataclass(frozen=True)
@@ -68,11 +82,14 @@ class TrainConfig:
     # run
     seed: int = 13
     compile: bool = False                # torch.compile the encoder when training on a CUDA GPU
-    mixed_precision: str = "auto"        # auto: bf16 where native (CUDA, AMX/AVX512-BF16 CPUs), else no; no, bf16, fp16
-    select_metric: str = "mean_f1"       # which dev figure picks the best epoch
+    mixed_precision: str = "no"          # no (fp32), bf16 or fp16. fp32 by default: bf16 autocast measured
+                                         # slower for MiniLM on an H100 (docs/PERFORMANCE.md); ask for bf16
+                                         # where arithmetic dominates (base-size backbones, long windows)
+    select_metric: str = "mean_f1"       # the dev F1 that picks the best epoch: mean_f1 or one of core.metrics
     max_train_documents: int = 0         # 0 = all; a cap for quick runs
     eval_every_epochs: int = 1
     num_threads: int = 0                 # CPU threads for torch; 0 = all this process may use
+    language: str = "en"                 # the training data's language (BCP 47 code), stated in the model card
 
     @staticmethod
     def from_dict(data: Any, where: str = "config") -> TrainConfig:
@@ -120,6 +137,12 @@ def _build(cls: type, data: Any, where: str, prefix: str = "") -> Any:
             values[f.name] = _coerce(hints[f.name], data[f.name], where, prefix + f.name)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        wrong = _DOMAINS[cls].get(f.name, _anything)(values[f.name])
+        if wrong:
+            problems.append(Problem(where, prefix + f.name, wrong))
+    if cls is TrainConfig and not {p.field for p in problems} & {"max_length", "stride"}:
+        problems.extend(_window_problems(values, where))
     if problems:
         raise InputError(problems)
     return cls(**values)
@@ -161,3 +184,104 @@ def _coerce(hint: Any, value: Any, where: str, name: str) -> Any:
         if isinstance(value, bool):  # YAML 1.1 reads unquoted no/yes/off/on as booleans
             raise InputError(Problem(where, name, f"must be a string, not {value!r} (quote it: \"no\", not no)"))
     raise InputError(Problem(where, name, f"must be {getattr(hint, '__name__', hint)}, not {value!r}"))
+
+
+# What each field may hold, checked at load (after its type): a value -> what is wrong with it, or None.
+Check = Callable[[Any], "str | None"]
+
+
+def _anything(value: Any) -> None:
+    return None
+
+
+def _at_least(low: int | float) -> Check:
+    return lambda v: None if v >= low else f"must be at least {low}, not {v}"
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else f"must be positive, not {value}"
+
+
+def _fraction(low_open: bool = False, high_open: bool = False) -> Check:
+    """A value in [0, 1], either end excluded on request."""
+    low, high = "(" if low_open else "[", ")" if high_open else "]"
+
+    def check(v: float) -> str | None:
+        inside = (0 < v if low_open else 0 <= v) and (v < 1 if high_open else v <= 1)
+        return None if inside else f"must lie in {low}0, 1{high}, not {v}"
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Check:
+    def check(v: str) -> str | None:
+        if v in choices:
+            return None
+        close = difflib.get_close_matches(v, choices, n=1)
+        return f"must be one of {', '.join(choices)}, not {v!r}" + (f" (did you mean '{close[0]}'?)" if close else "")
+    return check
+
+
+def _text(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _folder_name(value: str) -> str | None:
+    """`name` is the run folder under output_dir (and the default model name)."""
+    if not value.strip() or value in (".", "..") or "/" in value or "\\" in value:
+        return f"must be a folder name (not empty, no / or \\), not {value!r}"
+    return None
+
+
+def _layer_indices(layers: tuple[int, ...]) -> str | None:
+    """Increasing and distinct; whether the backbone has that many layers is known only once it is loaded."""
+    if layers and (layers[0] < 0 or any(a >= b for a, b in zip(layers, layers[1:]))):
+        return f"must be increasing layer indices from 0 up, not {list(layers)}"
+    return None
+
+
+def _language(value: str) -> str | None:
+    if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        return None
+    return f"must be a BCP 47 language code such as en or pt-BR, not {value!r}"
+
+
+def _paths(paths: tuple[str, ...]) -> str | None:
+    return None if paths and all(p.strip() for p in paths) else "must name at least one file"
+
+
+def _source_format(value: str) -> str | None:
+    from eventtagger.core.formats import readers
+
+    return _one_of(("jsonl", *sorted(readers())))(value)
+
+
+_DOMAINS: dict[type, dict[str, Check]] = {
+    DataSource: {"paths": _paths, "format": _source_format},
+    TrainConfig: {
+        "name": _folder_name, "ontology": _text, "backbone": _text, "output_dir": _text,
+        "max_length": _at_least(3),  # [CLS], [SEP] and one token of text; the stride is checked against it below
+        "epochs": _at_least(1), "batch_size": _at_least(1), "eval_batch_size": _at_least(1),
+        "learning_rate": _positive, "head_learning_rate": _positive, "layer_decay": _fraction(low_open=True),
+        "weight_decay": _at_least(0), "warmup_ratio": _fraction(), "max_grad_norm": _at_least(0),
+        "dropout": _fraction(high_open=True),
+        "encoder_layers": _layer_indices, "distill_weight": _fraction(), "distill_temperature": _positive,
+        "role_dim": _at_least(1), "entity_loss_weight": _at_least(0), "trigger_loss_weight": _at_least(0),
+        "role_loss_weight": _at_least(0), "outside_weight": _positive,
+        "candidate_threshold": _fraction(low_open=True, high_open=True), "argument_spans": _one_of(ARGUMENT_SPANS),
+        "seed": lambda v: None if 0 <= v < 2 ** 32 else f"must lie in [0, 2^32), not {v}",  # numpy's seed range
+        "mixed_precision": _one_of(MIXED_PRECISION), "select_metric": _one_of(SELECT_METRICS),
+        "max_train_documents": _at_least(0), "eval_every_epochs": _at_least(1), "num_threads": _at_least(0),
+        "language": _language,
+    },
+}
+
+
+def _window_problems(values: dict[str, Any], where: str) -> list[Problem]:
+    """Consecutive windows share `stride` tokens of the max_length - 2 that are text: a stride as long as the
+    window would never move on."""
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    max_length = values.get("max_length", defaults["max_length"])
+    stride = values.get("stride", defaults["stride"])
+    if 0 <= stride < max_length - 2:
+        return []
+    return [Problem(where, "stride", f"must be at least 0 and below max_length - 2 = {max_length - 2}, not {stride}")]

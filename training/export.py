@@ -11,19 +11,20 @@ import logging
 import shutil
 import tempfile
 import warnings
+from dataclasses import asdict
 from importlib.metadata import version as package_version
 from pathlib import Path
 
 import torch
 import yaml
+from eventtagger.core.errors import InputError, Problem
+from eventtagger.core.metrics import LEVELS, score, word_labels
+from eventtagger.core.ontology import Ontology
+from eventtagger.core.schema import Document
 from eventtagger.inference import model_folder as mf
 from eventtagger.inference.defaults import default_threads, windows_per_call
-from eventtagger.core.errors import InputError, Problem
-from eventtagger.core.metrics import score, word_labels
 from eventtagger.inference.network import INPUT_NAMES, OUTPUT_NAMES, Network, OnnxNetwork
-from eventtagger.core.ontology import Ontology
 from eventtagger.inference.pipeline import tag_documents
-from eventtagger.core.schema import Document
 from eventtagger.inference.spec import FORMAT_VERSION
 from eventtagger.inference.windows import encode_text
 
@@ -31,11 +32,10 @@ from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .data import load_sources
 from .model import EventTaggerModel
-from .model_card import render_card
+from .model_card import lowercases, render_card
 from .torch_network import TorchNetwork
 
-METRIC_KEYS = ("entity", "trigger_identification", "trigger_classification", "argument_identification",
-               "argument_classification")
+METRIC_KEYS = ("entity", *LEVELS)
 
 
 def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documents: int = 0,
@@ -66,11 +66,15 @@ def export(run_dir: Path, out_dir: Path, name: str | None = None, parity_documen
             "created": datetime.date.today().isoformat(),
             "eventtagger_version": package_version("eventtagger"),
             "backbone": ckpt.backbone,
+            "casing": "uncased" if lowercases(ckpt.tokenizer) else "cased",
             "encoder": _encoder_shape(ckpt.model),
             **ckpt.spec.to_dict(),
             "variants": {"int8": mf.MODEL, "fp32": mf.MODEL_FP32},
             "fused_operators": fused,
-            "training_data": {"train": run_metrics.get("train_data"), "dev": run_metrics.get("dev_data")},
+            "training_data": {"train": run_metrics.get("train_data"), "dev": run_metrics.get("dev_data"),
+                              "sources": {"train": [asdict(s) for s in config.train],
+                                          "dev": [asdict(s) for s in config.dev]},
+                              "language": config.language},
             "training": {"best_epoch": run_metrics.get("best_epoch"), "epochs": len(run_metrics.get("epochs", [])),
                          "device": run_metrics.get("device"), "hardware": run_metrics.get("hardware"),
                          "teacher": run_metrics.get("teacher")},

@@ -1,8 +1,16 @@
-"""The model card (README.md of a model folder), rendered from the measured figures at export time."""
+"""The model card (README.md of a model folder), rendered at export time from the measured figures and
+from what the run was trained on: its limits are the run's own (language, casing, data, window, ontology)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from tokenizers import Tokenizer
+
+# names for the language codes a config is likely to give; any other code is shown as it is
+LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+             "nl": "Dutch", "ru": "Russian", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
 _NAMES = {"entity": "entities", "trigger_identification": "trigger identification",
           "trigger_classification": "trigger classification", "argument_identification": "argument identification",
           "argument_classification": "argument classification"}
@@ -62,9 +70,7 @@ def render_card(info: dict[str, Any], dev: dict[str, Any] | None) -> str:
         "",
         "## Limits",
         "",
-        "- Trained on news in English; the backbone is uncased, so capitalisation is no signal.",
-        "- Arguments are found inside the window of their trigger (sentence-scale context); an event whose",
-        "  arguments lie sentences away gets only the near ones.",
+        *_limits(info),
         "- Nested entities are not tagged (one label per word); two events on the same trigger word keep one type.",
         "- Scores are the model's probabilities, not calibrated confidences.",
         "",
@@ -89,3 +95,57 @@ def _student_line(info: dict) -> list[str]:
         return []
     return [f"A {info['encoder']['num_hidden_layers']}-layer student distilled from the run `{teacher}` "
             "(it learnt that model's tag distributions besides the gold tags)."]
+
+
+def lowercases(tokenizer: Tokenizer) -> bool:
+    """Whether the tokenizer's normalizer lowercases the text (an uncased backbone).
+
+    >>> from tokenizers import Tokenizer, models, normalizers
+    >>> tokenizer = Tokenizer(models.WordLevel({"[UNK]": 0}, unk_token="[UNK]"))
+    >>> tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    >>> lowercases(tokenizer)
+    True
+    """
+    return _lowercases(json.loads(tokenizer.to_str()).get("normalizer"))
+
+
+def _lowercases(normalizer: dict | None) -> bool:
+    if not normalizer:
+        return False
+    if normalizer["type"] == "Sequence":
+        return any(_lowercases(n) for n in normalizer["normalizers"])
+    return normalizer["type"] == "Lowercase" or (normalizer["type"] == "BertNormalizer"
+                                                  and bool(normalizer.get("lowercase")))
+
+
+def _limits(info: dict) -> list[str]:
+    """Language and data, casing, the ontology and the window, as the run had them."""
+    data = info.get("training_data") or {}
+    train = data.get("train") or {}
+    code = data["language"]
+    language = f"{LANGUAGES[code.split('-')[0]]} (`{code}`)" if code.split("-")[0] in LANGUAGES else f"`{code}`"
+    onto = info["ontology"]
+    window = info["max_length"]
+    if info["casing"] == "uncased":
+        casing = ("- The backbone is uncased (its tokenizer lowercases the text): capitalisation is no signal, "
+                  "so *Apple* and *apple* read alike.")
+    else:
+        casing = ("- The backbone is cased: capitalisation is a signal, so text in capitals only (or in "
+                  "lowercase only) reads unlike the training data.")
+    return [
+        f"- Trained on {train.get('documents', '?')} documents ({train.get('events', '?')} events) in {language} "
+        f"from {_sources((data.get('sources') or {}).get('train') or [])}; text in another language, or far from "
+        "these in kind, is outside what it learnt.",
+        casing,
+        f"- It tags only the {len(onto['event_types'])} event types and {len(onto['entity_labels'])} entity labels "
+        f"of the ontology `{onto['name']}` (listed above): other kinds of event go unseen.",
+        f"- Arguments are found inside the window of their trigger ({window} tokens, {window - 2} of them text); "
+        "an event whose arguments lie farther away gets only the near ones.",
+    ]
+
+
+def _sources(sources: list[dict]) -> str:
+    """`m2e2` (a.jsonl.gz, b.jsonl.gz) and `jsonl` (train.jsonl): formats and file names, not local paths."""
+    if not sources:
+        return "sources not recorded"
+    return " and ".join(f"`{s['format']}` ({', '.join(Path(p).name for p in s['paths'])})" for s in sources)

@@ -9,7 +9,7 @@ knows about near-misses is what the smaller model lacks.
 >>> import torch
 >>> logits = torch.tensor([[[2.0, 0.0, -1.0]]])
 >>> labels = torch.tensor([[1]])
->>> float(soft_cross_entropy(logits, logits, labels, temperature=2.0))  # the same distributions: nothing to learn
+>>> float(kl_divergence(logits, logits, labels, temperature=2.0))  # the same distributions: nothing to learn
 0.0
 """
 from __future__ import annotations
@@ -37,10 +37,13 @@ def keep_layers(encoder: torch.nn.Module, layers: tuple[int, ...]) -> None:
     encoder.config.num_hidden_layers = len(layers)
 
 
-def soft_cross_entropy(student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor,
-                       temperature: float) -> torch.Tensor:
-    """KL(teacher || student) at temperature T, x T^2 (so its gradients keep their scale whatever T), averaged
-    over the positions that carry a gold label (words' first tokens: where the decoder reads tags)."""
+def kl_divergence(student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor,
+                  temperature: float) -> torch.Tensor:
+    """The Kullback-Leibler divergence KL(teacher || student) of the two tag distributions (softmax of the
+    logits / T), x T^2 so its gradients keep their scale whatever T, averaged over the positions that carry a
+    gold label (words' first tokens: where the decoder reads tags). It differs from the cross-entropy against
+    the teacher's soft targets by the teacher's entropy, a constant for the student: same gradients, but 0
+    when the student matches the teacher."""
     keep = labels != IGNORE
     if not keep.any():
         return student.sum() * 0.0
@@ -55,10 +58,10 @@ def distillation_loss(student_outputs: tuple[torch.Tensor, ...], teacher_outputs
     """Entity, trigger and role terms summed; both models scored the same windows and role rows."""
     entity, trigger, _, roles = student_outputs
     t_entity, t_trigger, _, t_roles = teacher_outputs
-    loss = soft_cross_entropy(entity, t_entity, entity_labels, temperature)
-    loss = loss + soft_cross_entropy(trigger, t_trigger, trigger_labels, temperature)
+    loss = kl_divergence(entity, t_entity, entity_labels, temperature)
+    loss = loss + kl_divergence(trigger, t_trigger, trigger_labels, temperature)
     if roles.shape[0] > 0:
-        loss = loss + soft_cross_entropy(roles, t_roles, role_labels, temperature)
+        loss = loss + kl_divergence(roles, t_roles, role_labels, temperature)
     return loss
 
 

@@ -1,6 +1,6 @@
-"""The training loop: accelerate (CUDA with bf16 when present, CPU otherwise, `accelerate launch` for
-several GPUs), length-grouped batches, per-group learning rates, dev evaluation with the runtime's own
-decoder each epoch, best checkpoint kept as safetensors."""
+"""The training loop: accelerate (CUDA when present, CPU otherwise, `accelerate launch` for several GPUs; fp32
+unless the config asks for bf16 or fp16), length-grouped batches, per-group learning rates, dev evaluation
+with the runtime's own decoder each epoch, best checkpoint kept as safetensors."""
 from __future__ import annotations
 
 import json
@@ -9,13 +9,15 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from eventtagger.core.metrics import score
-from eventtagger.inference.pipeline import tag_documents
 from eventtagger.core.schema import Document
+from eventtagger.inference.pipeline import tag_documents
 from eventtagger.inference.spec import TaggerSpec
+from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
 from .checkpoint import load_training_state, replace_folder, resumable_folder, save_checkpoint, save_training_state
@@ -145,11 +147,12 @@ def gold_loss(outputs: tuple[torch.Tensor, ...], batch: Batch, config: TrainConf
 
 
 def selection_value(metrics: dict, name: str) -> float:
+    """The dev F1 that `select_metric` names (config.SELECT_METRICS): one level's, or the mean of entity,
+    trigger classification and argument classification."""
     if name == "mean_f1":
         return (metrics["entity"]["f1"] + metrics["trigger_classification"]["f1"]
                 + metrics["argument_classification"]["f1"]) / 3
-    head, _, _ = name.partition(".")
-    return metrics[head]["f1"]
+    return metrics[name]["f1"]
 
 
 def evaluate(model: EventTaggerModel, documents: list[Document], tokenizer, spec: TaggerSpec,
@@ -166,108 +169,181 @@ class Progress:
     best: dict | None = None
     best_value: float = -1.0
 
+    @property
+    def epochs_done(self) -> int:
+        return self.history[-1]["epoch"] if self.history else 0
+
+
+@dataclass(frozen=True)
+class Loop:
+    """What accelerate prepared (the model is wrapped for several processes), and the data-order RNG."""
+    accelerator: Any
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    rng: random.Random
+    teacher: EventTaggerModel | None
+
+    @property
+    def is_main(self) -> bool:
+        return self.accelerator.is_main_process
+
+    def unwrapped(self) -> EventTaggerModel:
+        return self.accelerator.unwrap_model(self.model)
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    """run_dir/checkpoints: `best` (what export ships) and `last` (what --resume continues). Each is written
+    beside its target and swapped in whole, so a kill at any moment leaves a complete one."""
+    folder: Path
+    tokenizer: Tokenizer
+    spec: TaggerSpec
+    backbone: str
+
+    def save(self, name: str, model: EventTaggerModel, training_state: tuple | None = None) -> None:
+        """`training_state`: (optimizer, scheduler, progress) for `last`, which --resume reads besides the weights."""
+        staged = self.folder / f"{name}.new"
+        save_checkpoint(staged, model, self.tokenizer, self.spec, self.backbone)
+        if training_state is not None:
+            save_training_state(staged, *training_state)
+        replace_folder(staged, self.folder / name)
+
 
 def fit(config: TrainConfig, model: EventTaggerModel, train_examples: list[Example], dev_documents: list[Document],
-        tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict, resume: bool = False,
+        tokenizer: Tokenizer, spec: TaggerSpec, run_dir: Path, backbone: str, extra: dict, resume: bool = False,
         teacher: EventTaggerModel | None = None) -> dict:
     """Train for config.epochs; with `resume`, go on from run_dir/checkpoints/last (weights, optimizer,
     scheduler, data order and history), so an interrupted run ends as if it had never stopped. With a
-    `teacher` (frozen), the loss mixes in its outputs (training/student.py)."""
+    `teacher` (frozen), the loss mixes in its outputs (training/student.py). Returns metrics.json's content
+    (empty on processes other than the main one)."""
+    loop = set_up(config, model, len(train_examples), teacher)
+    checkpoints = Checkpoints(run_dir / "checkpoints", tokenizer, spec, backbone)
+    progress = restore_progress(loop, checkpoints) if resume else Progress(history=[])
+    for epoch in range(progress.epochs_done + 1, config.epochs + 1):
+        batches = epoch_batches(loop, train_examples, config.batch_size)
+        record = {"epoch": epoch, **train_epoch(loop, batches, config, spec.pad_id, f"epoch {epoch}/{config.epochs}")}
+        if dev_documents and (epoch % config.eval_every_epochs == 0 or epoch == config.epochs):
+            evaluate_epoch(loop, record, progress, dev_documents, config, checkpoints)
+        progress.history.append(record)
+        save_last(loop, progress, checkpoints)
+    loop.accelerator.wait_for_everyone()
+    if not loop.is_main:  # evaluation, checkpoints and metrics are the main process's
+        return {}
+    return write_metrics(loop, progress, config, checkpoints, run_dir / "metrics.json", extra)
+
+
+def set_up(config: TrainConfig, model: EventTaggerModel, n_examples: int,
+           teacher: EventTaggerModel | None) -> Loop:
+    """Device and precision (CUDA when present, else CPU), seeds, the optimizer and its schedule, all
+    handed to accelerate."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
     cuda = torch.cuda.is_available()
-    precision = resolve_precision(config.mixed_precision, cuda)
-    accelerator = Accelerator(mixed_precision=precision, cpu=not cuda)
+    accelerator = Accelerator(mixed_precision=config.mixed_precision, cpu=not cuda)
     set_seed(config.seed)
     rng = random.Random(config.seed)
     if not cuda and config.num_threads:
         torch.set_num_threads(config.num_threads)
-    # accelerate's prepared scheduler advances once per process on every step, so count global batches
-    processes = accelerator.num_processes
-    total_steps = math.ceil(len(train_examples) / config.batch_size) // processes * processes * config.epochs
     if cuda and config.compile:  # in place: the state dict keeps its names, so checkpoints load anywhere
         model.encoder.compile(dynamic=True)
     optimizer = torch.optim.AdamW(parameter_groups(model, config), fused=cuda)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, linear_schedule(int(total_steps * config.warmup_ratio), total_steps))
+    steps = total_steps(n_examples, config, accelerator.num_processes)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_schedule(int(steps * config.warmup_ratio), steps))
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     if teacher is not None:
         teacher = teacher.to(accelerator.device).eval()
-    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-    checkpoints = run_dir / "checkpoints"
-    save = lambda folder: save_checkpoint(folder, accelerator.unwrap_model(model), tokenizer, spec, backbone)  # noqa: E731
+    return Loop(accelerator, model, optimizer, scheduler, rng, teacher)
 
-    progress, first_epoch = Progress(history=[]), 1
-    if resume:
-        saved = load_training_state(resumable_folder(checkpoints / "last"), optimizer, scheduler)
-        rng.setstate(_rng_state(saved["python_rng"]))
-        best = next((r for r in saved["history"] if r["epoch"] == saved["best_epoch"]), None)
-        progress, first_epoch = Progress(saved["history"], best, saved["best_value"]), saved["epoch"] + 1
-        accelerator.print(f"resuming after epoch {saved['epoch']}")
-    lengths = [len(e.input_ids) for e in train_examples]
-    for epoch in range(first_epoch, config.epochs + 1):
-        ordered = length_grouped_batches(lengths, config.batch_size, rng)
-        ordered = ordered[:len(ordered) // processes * processes]  # every process takes as many steps
-        shard = ordered[accelerator.process_index::processes]
-        batches = [[train_examples[i] for i in indices] for indices in shard]
-        record = {"epoch": epoch, **train_epoch(accelerator, model, optimizer, scheduler, batches, config,
-                                                 spec.pad_id, f"epoch {epoch}/{config.epochs}", teacher)}
-        if dev_documents and (epoch % config.eval_every_epochs == 0 or epoch == config.epochs):
-            if accelerator.is_main_process:
-                started = time.perf_counter()
-                record["dev"] = evaluate(accelerator.unwrap_model(model), dev_documents, tokenizer, spec,
-                                         accelerator.device, config.eval_batch_size, autocast_dtype)
-                record["eval_seconds"] = round(time.perf_counter() - started, 1)
-                value = selection_value(record["dev"], config.select_metric)
-                record["selection"] = round(value, 4)
-                if value > progress.best_value:
-                    progress.best_value, progress.best = value, record
-                    save(checkpoints / "best.new")
-                    replace_folder(checkpoints / "best.new", checkpoints / "best")
-            accelerator.wait_for_everyone()
-        progress.history.append(record)
-        if accelerator.is_main_process:
-            accelerator.print(_epoch_line(record))
-            save(checkpoints / "last.new")
-            save_training_state(checkpoints / "last.new", optimizer, scheduler, {
-                "epoch": epoch, "history": progress.history, "best_value": progress.best_value,
-                "best_epoch": progress.best["epoch"] if progress.best else None, "python_rng": rng.getstate()})
-            replace_folder(checkpoints / "last.new", checkpoints / "last")
-    accelerator.wait_for_everyone()
-    if not accelerator.is_main_process:  # evaluation, checkpoints and metrics are the main process's
-        return {}
-    if progress.best is None:  # no dev data: the last epoch is the model
-        save(checkpoints / "best")
+
+def total_steps(n_examples: int, config: TrainConfig, processes: int) -> int:
+    """accelerate's prepared scheduler advances once per process on every step, so count global batches."""
+    return math.ceil(n_examples / config.batch_size) // processes * processes * config.epochs
+
+
+def restore_progress(loop: Loop, checkpoints: Checkpoints) -> Progress:
+    """Optimizer, scheduler, RNGs and history from checkpoints/last (training/run.py loaded its weights
+    before accelerate wrapped the model)."""
+    saved = load_training_state(resumable_folder(checkpoints.folder / "last"), loop.optimizer, loop.scheduler)
+    loop.rng.setstate(_rng_state(saved["python_rng"]))
+    best = next((r for r in saved["history"] if r["epoch"] == saved["best_epoch"]), None)
+    loop.accelerator.print(f"resuming after epoch {saved['epoch']}")
+    return Progress(saved["history"], best, saved["best_value"])
+
+
+def epoch_batches(loop: Loop, examples: list[Example], batch_size: int) -> list[list[Example]]:
+    """This process's share of one epoch's length-grouped batches; every process takes as many steps."""
+    processes = loop.accelerator.num_processes
+    ordered = length_grouped_batches([len(e.input_ids) for e in examples], batch_size, loop.rng)
+    ordered = ordered[:len(ordered) // processes * processes]
+    return [[examples[i] for i in indices] for indices in ordered[loop.accelerator.process_index::processes]]
+
+
+def evaluate_epoch(loop: Loop, record: dict, progress: Progress, dev_documents: list[Document],
+                   config: TrainConfig, checkpoints: Checkpoints) -> None:
+    """Score dev into `record` on the main process; a new best epoch replaces checkpoints/best."""
+    if loop.is_main:
+        started = time.perf_counter()
+        record["dev"] = evaluate(loop.unwrapped(), dev_documents, checkpoints.tokenizer, checkpoints.spec,
+                                 loop.accelerator.device, config.eval_batch_size,
+                                 precision_dtype(config.mixed_precision))
+        record["eval_seconds"] = round(time.perf_counter() - started, 1)
+        value = selection_value(record["dev"], config.select_metric)
+        record["selection"] = round(value, 4)
+        if value > progress.best_value:
+            progress.best_value, progress.best = value, record
+            checkpoints.save("best", loop.unwrapped())
+    loop.accelerator.wait_for_everyone()
+
+
+def save_last(loop: Loop, progress: Progress, checkpoints: Checkpoints) -> None:
+    """Report the epoch and replace checkpoints/last: weights, optimizer, scheduler, RNGs and history."""
+    if not loop.is_main:
+        return
+    record = progress.history[-1]
+    loop.accelerator.print(_epoch_line(record))
+    state = {"epoch": record["epoch"], "history": progress.history, "best_value": progress.best_value,
+             "best_epoch": progress.best["epoch"] if progress.best else None, "python_rng": loop.rng.getstate()}
+    checkpoints.save("last", loop.unwrapped(), (loop.optimizer, loop.scheduler, state))
+
+
+def write_metrics(loop: Loop, progress: Progress, config: TrainConfig, checkpoints: Checkpoints, path: Path,
+                  extra: dict) -> dict:
+    """metrics.json: every epoch's record and the best one. Without dev data the last epoch is the model."""
+    if progress.best is None:
+        checkpoints.save("best", loop.unwrapped())
         progress.best = progress.history[-1]
     metrics = {"name": config.name, "best_epoch": progress.best["epoch"], "best": progress.best.get("dev"),
-               "epochs": progress.history, "select_metric": config.select_metric, "device": str(accelerator.device),
-               "mixed_precision": precision, "processes": processes, **extra}
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+               "epochs": progress.history, "select_metric": config.select_metric,
+               "device": str(loop.accelerator.device), "mixed_precision": config.mixed_precision,
+               "processes": loop.accelerator.num_processes, **extra}
+    path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics
 
 
-def train_epoch(accelerator, model, optimizer, scheduler, batches: list[list[Example]], config: TrainConfig,
-                pad_id: int, description: str, teacher: EventTaggerModel | None = None) -> dict:
+def train_epoch(loop: Loop, batches: list[list[Example]], config: TrainConfig, pad_id: int,
+                description: str) -> dict:
     """One pass over `batches`. Nothing here waits for the device between steps (the loss is summed on the
     device, tokens are counted on the host, the progress bar reads the loss every 50 steps): on a GPU a small
     encoder is bound by kernel launches, and each host sync would leave the GPU idle."""
+    accelerator, model = loop.accelerator, loop.model
     model.train()
     start, tokens = time.perf_counter(), 0
     total = torch.zeros((), device=accelerator.device)
-    bar = tqdm(batches, desc=description, disable=not accelerator.is_main_process, leave=False, mininterval=2.0)
+    bar = tqdm(batches, desc=description, disable=not loop.is_main, leave=False, mininterval=2.0)
     for step, examples in enumerate(bar):
         batch = collate(examples, pad_id)
         tokens += int(batch.attention_mask.sum())
         batch = batch.to(accelerator.device)
         with accelerator.autocast():
-            loss = compute_loss(model, batch, config, teacher)
+            loss = compute_loss(model, batch, config, loop.teacher)
         accelerator.backward(loss)
         if config.max_grad_norm > 0:
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        loop.optimizer.step()
+        loop.scheduler.step()
+        loop.optimizer.zero_grad(set_to_none=True)
         total += loss.detach()
         if step % 50 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -277,23 +353,9 @@ def train_epoch(accelerator, model, optimizer, scheduler, batches: list[list[Exa
             "train_tokens_per_second": round(tokens / seconds, 1)}
 
 
-def resolve_precision(setting: str, cuda: bool) -> str:
-    """auto: bf16 where the hardware computes it natively (CUDA GPUs from Ampere on; CPUs with AMX or
-    AVX512-BF16, where it trains about 1.5x faster than fp32), fp32 elsewhere."""
-    if setting != "auto":
-        return setting
-    if cuda:
-        return "bf16" if torch.cuda.is_bf16_supported() else "no"
-    return "bf16" if cpu_has_native_bf16() else "no"
-
-
-def cpu_has_native_bf16() -> bool:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line.split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+def precision_dtype(mixed_precision: str) -> torch.dtype | None:
+    """The dtype dev evaluation computes in: the one training autocasts to (None for fp32)."""
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mixed_precision)
 
 
 def _rng_state(saved) -> tuple:
