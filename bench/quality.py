@@ -40,8 +40,8 @@ def evaluation_sets() -> dict[str, list]:
 
 
 def score_model(model_dir: Path, sets: dict[str, list]) -> dict:
-    from eventtagger.inference import Document, EventTagger
     from eventtagger.core.metrics import score
+    from eventtagger.inference import Document, EventTagger
 
     out = {}
     for variant in ("int8", "fp32"):

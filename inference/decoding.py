@@ -8,9 +8,9 @@ import bisect
 from dataclasses import dataclass
 
 import numpy as np
-
 from eventtagger.core import bio
 from eventtagger.core.schema import Argument, Document, Entity, Event, Trigger
+
 from .spec import TaggerSpec
 from .windows import TextEncoding, Window
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eventtagger.core.errors import InputError
+
 from .spec import FORMAT_VERSION, ModelCard, TaggerSpec
 
 MODEL = "model.onnx"            # int8 by default
