@@ -52,7 +52,7 @@ from .model_folder import ModelFolder
 WAVE_DOCUMENTS = 50_000     # documents the driver holds at once
 DOCUMENTS_PER_CALL = 64     # documents per actor call (their windows share network calls)
 ERRORS = "errors.jsonl"
-INSTALL_HINT = "install eventtagger[ray]: pip install 'eventtagger[ray]'"
+INSTALL_HINT = "install eventtagger[ray]: pip install 'eventtagger[ray]', or '.[ray]' from a checkout"
 
 
 @dataclass(frozen=True)

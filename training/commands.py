@@ -61,7 +61,8 @@ def _require_training_stack() -> None:
     except ImportError:
         from eventtagger.core.errors import InputError
 
-        raise InputError("training needs the [train] extra: pip install 'eventtagger[train]'") from None
+        raise InputError("training needs the [train] extra: pip install 'eventtagger[train]', "
+                         "or '.[train]' from a checkout") from None
 
 
 train_command = Command("train", "train a model on annotated documents; writes a run folder", _train_arguments, _train)
