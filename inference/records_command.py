@@ -37,7 +37,8 @@ def _run(args: argparse.Namespace) -> int:
         from .records.output import csv_row, csv_writer, to_dict
     except ImportError as exc:
         raise InputError(Problem("records", "", "needs the [records] extra: pip install "
-                                 f"'eventtagger[records]', or '.[records]' from a checkout ({exc.name} is missing)")) from None
+                                 f"'eventtagger[records]', or '.[records]' from a checkout ({exc.name} is missing)")
+                         ) from None
     from eventtagger.core.jsonl import check_output_file
 
     from .jobs import ErrorLog, JobInputs, errors_path, iter_inputs
