@@ -375,3 +375,18 @@ def test_csv_and_json_rows_have_the_fields():
     csv_writer(stream).writerow(csv_row(r))
     header, line = stream.getvalue().splitlines()
     assert header.split(",") == list(CSV_COLUMNS) and ",Mosul," in line
+
+
+def test_a_drone_shot_down_on_its_way_is_an_interception_not_an_incident():
+    found = document_incidents(tagged(
+        "The [coalition|E1.Attacker:ORG] said it [shot down|E1:Conflict:Attack] an armed "
+        "[drone|E2.Instrument:WEA] [targeting|E2:Conflict:Attack] the [facility|E2.Target:FAC]."))
+    assert found and not [r for r in found if r.counted]
+    assert all("interception" in r.excluded_because for r in found)
+
+
+def test_an_attack_after_an_interception_still_counts():
+    found = counted(tagged(
+        "[Rockets|E1.Instrument:WEA] [hit|E1:Conflict:Attack] the [base|E1.Target:FAC] after jets shot down a "
+        "[drone|E2.Instrument:WEA] nearby."))
+    assert len(found) == 1 and found[0].mentions[0].trigger.text == "hit"

@@ -57,3 +57,5 @@ def test_second_article_claimed_dated_and_habitual_line_excluded(seed_incidents)
     assert attack.date.value == "2022-04-30"  # "on Saturday", and the article is of Saturday 30 April
     habitual = [r for r in incidents if any("frequently" in (m.cue.text if m.cue else "") for m in r.mentions)]
     assert habitual and not any(r.counted for r in habitual)
+    # the drone "shot down ... targeting the facility" on April 8 was stopped: an interception, not an incident
+    assert sum(r.counted for r in incidents) == 1

@@ -100,7 +100,9 @@ def _why(m: MentionInContext) -> str:
     cue = f" ({m.cue.text!r})" if m.cue is not None else ""
     if m.modality == GENERIC:
         word = m.event.trigger.text.lower()
-        if word.startswith("intercept"):
+        cue_text = m.cue.text.lower() if m.cue is not None else ""
+        if word.startswith(("intercept", "shot down", "shoot", "downed")) or cue_text.startswith(
+                ("intercepted", "shot down", "shoot", "downed")):
             return f"an interception, not an attack{cue}"
         return f"generic or habitual mention{cue}"
     return f"{m.modality}{cue}"

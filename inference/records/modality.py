@@ -38,7 +38,10 @@ _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+|bo
 # a standing conflict rather than an incident: "the war", "the coalition fighting the Islamic State group"
 _ONGOING_NOUN = re.compile(r"^(?:war|wars|conflict|insurgency|campaign|hostilities|combat)$", _FLAGS)
 # an interception of aircraft is no attack; what was intercepted, if an attack, has mentions of its own
-_INTERCEPT = re.compile(r"^intercept(?:s|ed|ing|ion|ions)?$", _FLAGS)
+_INTERCEPT = re.compile(r"^(?:intercept(?:s|ed|ing|ion|ions)?|shot down|shoots? down|downed)$", _FLAGS)
+# an attack stopped on its way ("shot down an armed drone targeting the facility") is an interception too
+_STOPPED = re.compile(r"\b(?:intercepted|shot down|shoots? down|downed)\s+(?:an?\s+|the\s+|two\s+|three\s+)?"
+                      r"(?:[\w’'-]+\s+){0,3}$", _FLAGS)
 # "denied carrying out the attack": the attack is not denied, only that they did it (actors handle that)
 RESPONSIBILITY_DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:any\s+)?(?:carrying out|responsibility for|"
                                    r"involvement in|being behind|conducting|launching|staging|responsibility|role in|"
@@ -55,6 +58,9 @@ def mention_modality(text: str, sentence: Span, trigger: Span, event_type: str) 
         return GENERIC, trigger  # not an incident by itself: counted through what was intercepted, if anything
     start = clause_before(text, sentence, trigger.start)
     before = text[start:trigger.start]
+    stopped = _STOPPED.search(before) if event_type == "Conflict:Attack" else None
+    if stopped:
+        return GENERIC, Span.of(text, start + stopped.start(), start + stopped.end())
     if _ONGOING_NOUN.match(word) or (word.lower() == "fighting" and _after_a_name(before)):
         return GENERIC, trigger
     generic = _GENERIC.search(text, sentence.start, sentence.end)
