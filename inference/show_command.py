@@ -9,6 +9,7 @@ from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.schema import Document
 
 from .command import Command
+from .show_records import is_records_file, read_records, render_records
 
 FORMATS = ("text", "csv", "html")
 WHAT_SHOW_READS = "show reads JSON Lines documents (docs/FORMAT.md §1), e.g. the output of `eventtagger extract`"
@@ -26,7 +27,9 @@ def score_threshold(value: str) -> float:
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="docs/FORMAT.md §1 JSON Lines, e.g. the output of extract")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="docs/FORMAT.md §1 JSON Lines, e.g. the output of extract, or the incident records "
+                        "that `records` writes")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text: a listing for the terminal (default); csv: one row per event, argument and entity "
                         "mention; html: a self-contained page with the spans highlighted")
@@ -43,6 +46,8 @@ def _run(args: argparse.Namespace) -> int:
     from .display import render, render_html, select, write_csv
 
     check_output_file(args.output)
+    if args.files and all(is_records_file(f) for f in args.files):
+        return _show_records(args)
     types = frozenset(args.types)
     documents = [select(d, types, args.min_score) for path in args.files for d in _read(path)]
     if types:
@@ -59,6 +64,21 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stdout:
             stream.close()
+    return 0
+
+
+def _show_records(args: argparse.Namespace) -> int:
+    """The output of `eventtagger records`, as text (its CSV comes from `records --format csv`)."""
+    if args.format != "text" or args.types or args.min_score:
+        raise InputError(Problem(args.files[0], "--format" if args.format != "text" else "--type/--min-score",
+                                 "incident records are shown as text only; `eventtagger records --format csv` "
+                                 "writes their CSV"))
+    rows = [row for path in args.files for row in read_records(path)]
+    text = render_records(rows) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
     return 0
 
 

@@ -62,6 +62,15 @@ class EventTagger:
     def prediction_meta(self) -> dict[str, str]:
         return {"model": self.card.name, "model_version": self.card.version}
 
+    def records(self, texts: Sequence[str], ids: Sequence[str] | None = None, published=None) -> list:
+        """Tag the texts and return their incident records (docs/RECORDS.md; needs the [records] extra).
+
+        `published` (a datetime.date) anchors relative dates where a document has no dateline.
+        """
+        from .records import records
+
+        return records(self, texts, ids, published)
+
     def extract(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, drop_repeated_lines: bool = False,
                 drop_boilerplate: bool = False) -> list[Document]:
         """Tag a list of texts; document ids are `ids` or "1", "2", ... in order.

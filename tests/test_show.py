@@ -161,3 +161,27 @@ def test_the_sentence_around_a_span():
     before, middle, after = context(long, *span(long, "trigger"))
     assert before.startswith("…") and after.endswith("…") and middle == "trigger"
     assert len(before) + len(middle) + len(after) <= 245
+
+
+def test_show_renders_incident_records(tmp_path):
+    """`show` on the output of `records`: one block per incident, counted first, unknown counts said so."""
+    import json
+
+    from eventtagger.inference.cli import main
+
+    row = {"id": "d#I1", "document": "d", "event_type": "Conflict:Attack", "counted": True, "modality": "asserted",
+           "excluded_because": None, "mentions": [{"trigger": {"start": 8, "end": 11, "text": "hit"}}],
+           "date": {"value": "2024-03-12", "precision": "day", "evidence": {"start": 17, "end": 27,
+                                                                             "text": "on Tuesday"}},
+           "location": {"place": {"start": 12, "end": 16, "text": "Gaza"}, "country": "Palestine"},
+           "actors": {"targets": []}, "killed": {"low": 2, "high": None, "evidence": None}, "injured": None}
+    other = {**row, "id": "d#I2", "counted": False, "excluded_because": "generic or habitual mention ('often')"}
+    path = tmp_path / "incidents.jsonl"
+    path.write_text(json.dumps(other) + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    out = tmp_path / "shown.txt"
+    assert main(["show", str(path), "-o", str(out)]) == 0
+    shown = out.read_text(encoding="utf-8")
+    assert shown.index("d#I1  Conflict:Attack  counted") < shown.index("d#I2  Conflict:Attack  not counted: generic")
+    assert "2024-03-12 (day) from on Tuesday [17, 27)" in shown and "Gaza [12, 16) -> Palestine" in shown
+    assert "at least 2" in shown and "unknown" in shown
+    assert main(["show", str(path), "--format", "html"]) == 2
