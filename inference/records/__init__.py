@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from eventtagger.core.schema import Document
 
 from .build import INCIDENT_TYPES, document_incidents
 from .schema import Incident
 
-if TYPE_CHECKING:
-    from ..tagger import EventTagger
+
+class Extractor(Protocol):
+    """What `records` needs of a tagger (an `EventTagger`, which calls this module from `EventTagger.records`)."""
+
+    def extract(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[Document]: ...
 
 __all__ = ["INCIDENT_TYPES", "Incident", "document_incidents", "records"]
 
 
-def records(tagger: EventTagger, texts: Sequence[str], ids: Sequence[str] | None = None,
+def records(tagger: Extractor, texts: Sequence[str], ids: Sequence[str] | None = None,
             published: date | None = None) -> list[Incident]:
     """Tag the texts and return the incidents of each, in order (`published` anchors relative dates)."""
     return [r for doc in tagger.extract(texts, ids) for r in document_incidents(doc, published)]
