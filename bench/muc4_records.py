@@ -19,7 +19,7 @@ record of it is written anywhere. docs/RECORDS.md ("MUC-4") explains the figures
 * Template fields. The keys (`original_muc34/tst1/key-tst1.v7.gz`, `tst2/key-tst2.v4.gz`) have one template per
   incident; `0. MESSAGE: ID` is dev.json's `docid` (TST1-MUC3-0001 ... TST2-MUC4-0100), and the original
   texts (`tst1-muc3.gz`, `tst2-muc4.gz`, each document headed by its id on a line of its own) give the dateline
-  ("GUATEMALA CITY, 4 FEB 90 (ACAN-EFE) -- ..."), our publication date; dev.json's `doctext` starts after it.
+  ("PORT LUCIA, 4 FEB 90 (RADIO NORTE) -- ...", the layout), our publication date; dev.json's `doctext` starts after it.
   In each document the key's relevant templates (TYPE not `*`) are paired one-to-one with our counted incidents,
   most shared fillers (head noun) first, then in text order; a template left without an incident counts wrong.
 """
@@ -78,7 +78,7 @@ _POST = {"of", "in", "at", "from", "on", "with", "who", "whom", "which", "that",
 
 
 def head_noun(s: str) -> str:
-    """The head noun of a normalised-or-not noun phrase: "the mayor of achi" -> "mayor", "urng" -> "urng"."""
+    """The head noun of a normalised-or-not noun phrase: "the mayor of pine hill" -> "mayor", "nnlf" -> "nnlf"."""
     words = normalize_string(s).split()
     for i, w in enumerate(words):
         if w in _POST and i > 0:
@@ -186,7 +186,7 @@ def split_texts(raw: str) -> dict[str, str]:
 
 
 def dateline(text: str) -> dt.date | None:
-    """The date of a MUC dateline: "GUATEMALA CITY, 4 FEB 90 (ACAN-EFE) -- [TEXT] ..." -> 1990-02-04."""
+    """The date of a MUC dateline: "PORT LUCIA, 4 FEB 90 (RADIO NORTE) -- [TEXT] ..." -> 1990-02-04."""
     head = text.split("--", 1)[0][:200]
     m = _DATE.search(head.upper())
     return muc_date(*m.groups()) if m else None

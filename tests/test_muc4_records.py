@@ -1,5 +1,5 @@
 """bench/muc4_records.py: GRIT's role-filler metric, the head-noun variant, and the MUC-4 key and text parsers,
-on small hand-made strings; one test reads the real files when ../shared/datasets/muc4 is there."""
+on small strings we made up in the files' layout (no record of the data set is copied here); one test reads the real files when ../shared/datasets/muc4 is there."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,18 +12,18 @@ import pytest
 from .conftest import needs_datasets
 
 KEY = """;;; a comment line
-0.  MESSAGE: ID                     TST1-MUC3-0001
+0.  MESSAGE: ID                     TST9-MUC9-0001
 1.  MESSAGE: TEMPLATE               1
 2.  INCIDENT: DATE                  (08 MAR 90) / (07 MAR 90 - 08 MAR 90)
-3.  INCIDENT: LOCATION              GUATEMALA: SANTO TOMAS (FARM)
+3.  INCIDENT: LOCATION              NORVALIA: PINE HILL (FARM)
 4.  INCIDENT: TYPE                  BOMBING / ATTACK
-9.  PERP: INDIVIDUAL ID             "GUERRILLA COLUMN" / "GUERRILLAS"
-19. HUM TGT: DESCRIPTION            "PRESIDENT": "CEREZO"
-                                    "CIVILIAN"
-23. HUM TGT: EFFECT OF INCIDENT     NO INJURY: "CEREZO"
-                                    DEATH: "CIVILIAN"
+9.  PERP: INDIVIDUAL ID             "REBEL COLUMN" / "REBELS"
+19. HUM TGT: DESCRIPTION            "MAYOR": "ALDANA"
+                                    "FARMER"
+23. HUM TGT: EFFECT OF INCIDENT     NO INJURY: "ALDANA"
+                                    DEATH: "FARMER"
 
-0.  MESSAGE: ID                     TST1-MUC3-0002
+0.  MESSAGE: ID                     TST9-MUC9-0002
 1.  MESSAGE: TEMPLATE               0
 2.  INCIDENT: DATE                  - 20 NOV 89
 4.  INCIDENT: TYPE                  *
@@ -32,31 +32,31 @@ KEY = """;;; a comment line
 
 
 def test_normalize_string_is_grits():
-    assert m.normalize_string('The  "Santo Tomas" farm, ') == "santo tomas farm"
-    assert m.normalize_string("an FMLN unit") == "fmln unit"
+    assert m.normalize_string('The  "Pine Hill" farm, ') == "pine hill farm"
+    assert m.normalize_string("an XLF unit") == "xlf unit"
     assert m.normalize_string("theater") == "theater"  # articles as whole words only
 
 
 def test_head_noun():
-    assert m.head_noun("the mayor of Achi") == "mayor"
+    assert m.head_noun("the mayor of Pine Hill") == "mayor"
     assert m.head_noun("urban commandos who attacked the base") == "commandos"
-    assert m.head_noun("Guatemalan National Revolutionary Unity") == "unity"
-    assert m.head_noun("URNG") == "urng"
+    assert m.head_noun("Norvalian National Liberation Front") == "front"
+    assert m.head_noun("NNLF") == "nnlf"
     assert m.head_noun("the") == ""
 
 
 def test_phi_strict_and_head():
-    gold = [m.normalize_string(s) for s in ("guerrilla column", "guerrillas")]
-    assert m.phi_strict(gold, ["guerrillas"]) == 1
-    assert m.phi_strict(gold, ["guerrillas", "rebels"]) == 0  # every predicted mention must be the entity's
+    gold = [m.normalize_string(s) for s in ("rebel column", "rebels")]
+    assert m.phi_strict(gold, ["rebels"]) == 1
+    assert m.phi_strict(gold, ["rebels", "bandits"]) == 0  # every predicted mention must be the entity's
     assert m.phi_strict(gold, ["column"]) == 0
-    assert m.phi_head(gold, ["a rebel column"]) == 1  # head "column" = head of "guerrilla column"
+    assert m.phi_head(gold, ["an armed column"]) == 1  # head "column" = head of "rebel column"
 
 
 def test_score_role_fillers_one_to_one():
-    gold = {"d1": {"PerpInd": [["guerrilla column", "guerrillas"]], "Target": [["the farm"], ["power pylons"]],
+    gold = {"d1": {"PerpInd": [["rebel column", "rebels"]], "Target": [["the farm"], ["power pylons"]],
                    "Weapon": []}}
-    pred = {"d1": {"PerpInd": [["Guerrillas"], ["guerrilla column"]], "Target": [["farm"]], "Victim": [["cerezo"]]}}
+    pred = {"d1": {"PerpInd": [["Rebels"], ["rebel column"]], "Target": [["farm"]], "Victim": [["aldana"]]}}
     r = m.score_role_fillers(pred, gold)
     assert (r["PerpInd"]["matched_p"], r["PerpInd"]["predicted"], r["PerpInd"]["gold"]) == (1, 2, 1)  # one-to-one
     assert (r["Target"]["p"], r["Target"]["r"]) == (1.0, 0.5)
@@ -79,15 +79,15 @@ def test_max_matching_is_the_assignment_optimum():
 
 def test_parse_keys():
     t1, t2 = m.parse_keys(KEY)
-    assert (t1["id"], t1["template"], t2["id"]) == ("TST1-MUC3-0001", "1", "TST1-MUC3-0002")
+    assert (t1["id"], t1["template"], t2["id"]) == ("TST9-MUC9-0001", "1", "TST9-MUC9-0002")
     assert m.key_type(t1) == ["BOMBING", "ATTACK"] and m.key_type(t2) == []
     assert m.key_dates(t1) == [("day", dt.date(1990, 3, 8), dt.date(1990, 3, 8)),
                                ("range", dt.date(1990, 3, 7), dt.date(1990, 3, 8))]
     assert m.key_dates(t2) == [("before", None, dt.date(1989, 11, 20))]
-    assert t1["slots"][19] == ['"PRESIDENT": "CEREZO"', '"CIVILIAN"']  # a continuation line
+    assert t1["slots"][19] == ['"MAYOR": "ALDANA"', '"FARMER"']  # a continuation line
     assert m.key_effect(t1) == {"death"} and m.key_effect(t2) is None
-    assert m.key_country(t1) == "GUATEMALA"
-    assert m.key_fillers(t1) == ["GUERRILLA COLUMN", "GUERRILLAS", "PRESIDENT", "CEREZO", "CIVILIAN"]
+    assert m.key_country(t1) == "NORVALIA"
+    assert m.key_fillers(t1) == ["REBEL COLUMN", "REBELS", "MAYOR", "ALDANA", "FARMER"]
 
 
 def test_date_correct():
@@ -99,16 +99,16 @@ def test_date_correct():
 
 
 def test_texts_and_datelines():
-    raw = ("TST1-MUC3-0001\n\n   GUATEMALA CITY, 4 FEB 90 (ACAN-EFE) -- [TEXT] THE ARMY DENIED TODAY ...\n"
-           "TST1-MUC3-0002\n\n   CLANDESTINE, NO DATE (RADIO VENCEREMOS) -- [TEXT] ON 3 FEB 90 ...\n")
+    raw = ("TST9-MUC9-0001\n\n   PORT LUCIA, 4 FEB 90 (RADIO NORTE) -- [TEXT] THE POLICE SAID TODAY ...\n"
+           "TST9-MUC9-0002\n\n   UNKNOWN PLACE, NO DATE (RADIO SUR) -- [TEXT] ON 3 FEB 90 ...\n")
     texts = m.split_texts(raw)
-    assert list(texts) == ["TST1-MUC3-0001", "TST1-MUC3-0002"]
-    assert m.dateline(texts["TST1-MUC3-0001"]) == dt.date(1990, 2, 4)
-    assert m.dateline(texts["TST1-MUC3-0002"]) is None  # a date in the body is no dateline
+    assert list(texts) == ["TST9-MUC9-0001", "TST9-MUC9-0002"]
+    assert m.dateline(texts["TST9-MUC9-0001"]) == dt.date(1990, 2, 4)
+    assert m.dateline(texts["TST9-MUC9-0002"]) is None  # a date in the body is no dateline
 
 
 def test_title_case_keeps_offsets():
-    text = "guerrillas attacked the farm in el salvador on 3 february."
+    text = "rebels attacked the farm in el salvador on 3 february."
     cased = m.title_case(text)
     assert len(cased) == len(text) and cased.lower() == text
     assert "El Salvador" in cased and "February" in cased
