@@ -8,22 +8,11 @@ from pathlib import Path
 from eventtagger.core.errors import InputError, Problem
 from eventtagger.core.schema import Document
 
-from .command import Command
+from .command import Command, add_min_score_option
 from .show_records import is_records_file, read_records, render_records
 
 FORMATS = ("text", "csv", "html")
 WHAT_SHOW_READS = "show reads JSON Lines documents (docs/FORMAT.md §1), e.g. the output of `eventtagger extract`"
-
-
-def score_threshold(value: str) -> float:
-    """An argparse type for --min-score: a number in [0, 1]."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {value!r}")
-    return number
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
@@ -36,8 +25,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", default="-", help="write here instead of standard output")
     p.add_argument("--type", dest="types", action="append", default=[], metavar="TYPE",
                    help="show only events of this type and entity mentions of this label (repeatable)")
-    p.add_argument("--min-score", type=score_threshold, default=0.0, metavar="X",
-                   help="leave out entities, events and arguments scored below X (unscored ones stay)")
+    add_min_score_option(p)
 
 
 def _run(args: argparse.Namespace) -> int:
